@@ -1,0 +1,149 @@
+// Every error recoveryd raises on purpose. API errors carry a stable `code` and an HTTP status;
+// the API layer turns them into `{error: {code, message}}` and never shows a stack.
+
+export class RecoverydError extends Error {
+  readonly code: string;
+  readonly status: number;
+  /** Extra fields that are safe to show to the caller (never a secret). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, status: number, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.details = details;
+  }
+}
+
+/** The configuration file is unusable. Names the key, the value and the rule it breaks. */
+export class ConfigError extends RecoverydError {
+  readonly key: string;
+  readonly value: unknown;
+  readonly rule: string;
+  constructor(key: string, value: unknown, rule: string) {
+    super("config_invalid", 500, `configuration key "${key}" = ${showValue(value)}: ${rule}`, {
+      key,
+      rule,
+    });
+    this.key = key;
+    this.value = value;
+    this.rule = rule;
+  }
+}
+
+/** Factory data (device id, security-code hash, vendor keys) is missing or malformed. */
+export class FactoryDataError extends RecoverydError {
+  constructor(message: string) {
+    super("factory_data_invalid", 500, message);
+  }
+}
+
+export class ValidationError extends RecoverydError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super("invalid_request", 400, message, details);
+  }
+}
+
+export class PasswordPolicyError extends RecoverydError {
+  /** Machine-readable reason, e.g. "too_short", "common", "context", "vendor_default". */
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super("password_policy", 400, message, { reason });
+    this.reason = reason;
+  }
+}
+
+export class UnauthorizedError extends RecoverydError {
+  constructor(message = "authentication required", code = "unauthorized") {
+    super(code, 401, message);
+  }
+}
+
+export class InvalidCredentialsError extends RecoverydError {
+  constructor(message = "wrong username or password") {
+    super("invalid_credentials", 401, message);
+  }
+}
+
+export class ForbiddenError extends RecoverydError {
+  constructor(message = "not allowed", code = "forbidden", details?: Record<string, unknown>) {
+    super(code, 403, message, details);
+  }
+}
+
+export class SetupClosedError extends RecoverydError {
+  constructor(
+    message = "setup window is closed: press the reset button briefly, or give the security code or a setup token",
+  ) {
+    super("setup_window_closed", 403, message);
+  }
+}
+
+export class NotFoundError extends RecoverydError {
+  constructor(message = "not found") {
+    super("not_found", 404, message);
+  }
+}
+
+export class ConflictError extends RecoverydError {
+  constructor(message: string, code = "conflict") {
+    super(code, 409, message);
+  }
+}
+
+export class PayloadTooLargeError extends RecoverydError {
+  constructor(limit: number) {
+    super("payload_too_large", 413, `request body exceeds ${limit} bytes`, { limit });
+  }
+}
+
+export class LockedError extends RecoverydError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, details?: Record<string, unknown>) {
+    const secs = Math.max(1, Math.ceil(retryAfterSeconds));
+    super("locked", 423, `locked: try again in ${secs} s`, { retryAfterSeconds: secs, ...details });
+    this.retryAfterSeconds = secs;
+  }
+}
+
+export class TooManyRequestsError extends RecoverydError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, message = "busy: try again shortly", code = "busy") {
+    const secs = Math.max(1, Math.ceil(retryAfterSeconds));
+    super(code, 429, message, { retryAfterSeconds: secs });
+    this.retryAfterSeconds = secs;
+  }
+}
+
+/** A recovery attempt (security code, unlock code, grant) was refused. */
+export class RecoveryRefusedError extends RecoverydError {
+  readonly reason: string;
+  constructor(reason: string, message: string, status = 403) {
+    super("recovery_refused", status, message, { reason });
+    this.reason = reason;
+  }
+}
+
+export class StoreUnavailableError extends RecoverydError {
+  constructor(message = "credential store unavailable") {
+    super("store_unavailable", 503, message);
+  }
+}
+
+/** A GPIO line could not be read or vanished. Never counts as a press. */
+export class GpioError extends RecoverydError {
+  constructor(message: string) {
+    super("gpio_error", 500, message);
+  }
+}
+
+function showValue(value: unknown): string {
+  if (value === undefined) return "(missing)";
+  try {
+    const s = JSON.stringify(value);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return String(value);
+  }
+}
