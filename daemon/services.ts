@@ -74,7 +74,10 @@ export interface AccountService {
   listUsers(who: Principal): UserView[];
   createUser(who: Principal, req: { username: string; password: string; role: Role }): Promise<UserView>;
   deleteUser(who: Principal, username: string): void;
-  createToken(who: Principal, req: { name: string; ttlDays?: number | undefined }): {
+  createToken(
+    who: Principal,
+    req: { name: string; ttlDays?: number | undefined },
+  ): {
     token: string;
     name: string;
     expiresAt: string;
