@@ -1,1 +1,32 @@
-export {};
+#!/usr/bin/env node
+import { startDaemon } from "./daemon.js";
+// The `recoveryd` bin: start the daemon, stop it cleanly on SIGTERM/SIGINT.
+import { ConfigError } from "./errors.js";
+import { EXIT_CONFIG, EXIT_FAILURE } from "./exit-codes.js";
+
+async function main(): Promise<void> {
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon({ env: process.env, cwd: process.cwd() });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`recoveryd: invalid configuration: ${err.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    process.stderr.write(`recoveryd: cannot start: ${(err as Error).message}\n`);
+    process.exit(EXIT_FAILURE);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    daemon.close(signal).then(
+      () => process.exit(0),
+      () => process.exit(EXIT_FAILURE),
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+void main();

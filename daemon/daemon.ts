@@ -1,0 +1,132 @@
+// The imperative shell: wires configuration, stores, the board, the press engine, recovery and
+// the API together, and owns the process-level concerns (readiness, watchdog, shutdown).
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { createBoard } from "../hal/index.js";
+import { openAccounts } from "./accounts/open.js";
+import { startApiServer } from "./api/server.js";
+import { openAuditLog } from "./audit/log.js";
+import { type Clock, systemClock } from "./clock.js";
+import { findConfigFile, loadConfigFile, parseConfig, resolvePaths } from "./config/load.js";
+import type { Config } from "./config/schema.js";
+import { EventBus } from "./events.js";
+import { createLogger, type Logger } from "./log.js";
+import { PressController } from "./press/controller.js";
+import { handlePressAction } from "./press-actions.js";
+import { loadFactoryData } from "./recovery/factory-data.js";
+import { createRecovery } from "./recovery/service.js";
+import { createNotifier } from "./systemd/notify.js";
+import { installTestHooks } from "./test-hooks.js";
+
+export interface DaemonOptions {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface Daemon {
+  readonly config: Config;
+  readonly stateDir: string;
+  readonly runtimeDir: string;
+  readonly apiSocket: string;
+  close(reason?: string): Promise<void>;
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const clock = opts.clock ?? systemClock;
+  const configFile = findConfigFile(opts.env, existsSync);
+  const config = configFile ? loadConfigFile(configFile) : parseConfig({});
+  const paths = resolvePaths(config, opts.env, opts.cwd);
+  const log = opts.log ?? createLogger({ level: config.log.level });
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  mkdirSync(paths.runtimeDir, { recursive: true, mode: 0o755 });
+  log.info(
+    { configFile: configFile ?? "(embedded default)", board: config.board, stateDir: paths.stateDir },
+    "recoveryd starting",
+  );
+
+  const events = new EventBus();
+  const audit = openAuditLog(path.join(paths.stateDir, "audit"), {
+    maxFileBytes: config.audit.maxFileBytes,
+    keepFiles: config.audit.keepFiles,
+    clock,
+  });
+  audit.record("boot", { board: config.board, pid: process.pid });
+  const factory = paths.factoryPath ? loadFactoryData(paths.factoryPath) : null;
+
+  // Accounts need the security-code check that recovery owns, and recovery resets accounts:
+  // the check is bound late so each side gets the other.
+  let recoveryRef: ReturnType<typeof createRecovery> | undefined;
+  const accounts = await openAccounts({
+    stateDir: paths.stateDir,
+    config,
+    clock,
+    log,
+    audit,
+    context: factory ? { deviceId: factory.deviceId, model: factory.model, brand: factory.brand } : {},
+    securityCode: {
+      verify: (code: string) => recoveryRef?.securityCode.verify(code) ?? Promise.resolve(false),
+    },
+    onStateChange: (state, generation) => {
+      events.publish({ type: "state", state, generation });
+      controller.setIndicatorState({ firstBoot: state === "first-boot", fault: null });
+    },
+  });
+  const recovery = createRecovery({ stateDir: paths.stateDir, config, clock, log, audit, accounts, factory });
+  recoveryRef = recovery;
+  await recovery.resumeIfPending();
+
+  const board = await createBoard(config, { runtimeDir: paths.runtimeDir, clock, log });
+  const controller: PressController = new PressController({
+    board,
+    button: config.button,
+    clock,
+    log,
+    onEvent: (e) => events.publish(e),
+    onAction: (action) => {
+      void handlePressAction(action, { accounts, recovery, controller, audit, log });
+    },
+  });
+
+  const apiSocket = path.join(paths.runtimeDir, "api.sock");
+  const api = await startApiServer({
+    socketPath: apiSocket,
+    mode: config.api.socketMode,
+    limits: config.api,
+    deps: { accounts, recovery, audit, events },
+    log,
+    clock,
+  });
+
+  const status = accounts.status();
+  controller.setIndicatorState({ firstBoot: status.state === "first-boot", fault: null });
+  if (status.state === "first-boot" && config.setupWindow.openAtBoot) accounts.openSetupWindow("boot");
+  controller.arm();
+
+  const notifier = createNotifier(opts.env, log);
+  notifier.ready(`state ${status.state}, generation ${status.generation}`);
+  notifier.startWatchdog();
+  if (config.testing.stallOnSigusr2) installTestHooks(log);
+  log.info({ apiSocket, state: status.state, generation: status.generation }, "recoveryd ready");
+
+  return {
+    config,
+    stateDir: paths.stateDir,
+    runtimeDir: paths.runtimeDir,
+    apiSocket,
+    async close(reason = "close") {
+      log.info({ reason }, "recoveryd stopping");
+      notifier.stopping();
+      notifier.close();
+      await api.close();
+      controller.close();
+      await board.close();
+      recovery.close();
+      accounts.close();
+      audit.record("shutdown", { reason });
+      audit.close();
+      await new Promise<void>((resolve) => log.flush(() => resolve()));
+    },
+  };
+}
