@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    globalSetup: ["test/global-setup.ts"],
     coverage: {
       provider: "v8",
       include: ["daemon/**/*.ts", "hal/**/*.ts", "scripts/**/*.ts"],

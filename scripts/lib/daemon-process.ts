@@ -1,0 +1,111 @@
+// Spawns the real daemon (compiled dist/) as a child process with its own state and runtime
+// directories. Used by the integration tests, the scenario runner and the benchmarks.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The repository root, whether this runs from scripts/lib (tsx) or dist/scripts/lib (compiled). */
+export const repoRoot = path.resolve(
+  here,
+  here.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..",
+);
+export const daemonEntry = path.join(repoRoot, "dist", "daemon", "main.js");
+
+export interface SpawnOptions {
+  /** Configuration object written to a temp file and passed as RECOVERYD_CONFIG. */
+  config?: Record<string, unknown>;
+  /** Reuse an existing base directory (state/, run/ inside) — e.g. to restart on the same state. */
+  baseDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Give up waiting for "recoveryd ready" after this long. */
+  readyTimeoutMs?: number;
+  /** Extra node flags (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+}
+
+export interface DaemonProcess {
+  proc: ChildProcess;
+  baseDir: string;
+  stateDir: string;
+  runtimeDir: string;
+  apiSocket: string;
+  simSocket: string;
+  /** Every line the daemon wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or signal name) once the process ends. */
+  exited: Promise<number | string>;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+export function makeBaseDir(prefix = "recoveryd-it-"): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Starts the daemon and resolves once it logs that it is ready (armed and listening). */
+export async function spawnDaemon(opts: SpawnOptions = {}): Promise<DaemonProcess> {
+  const baseDir = opts.baseDir ?? makeBaseDir();
+  const stateDir = path.join(baseDir, "state");
+  const runtimeDir = path.join(baseDir, "run");
+  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(runtimeDir, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    RECOVERYD_STATE_DIR: stateDir,
+    RECOVERYD_RUNTIME_DIR: runtimeDir,
+    ...opts.env,
+  };
+  if (opts.config) {
+    const file = path.join(baseDir, "recoveryd.json");
+    writeFileSync(file, JSON.stringify(opts.config, null, 2));
+    env.RECOVERYD_CONFIG = file;
+  }
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), daemonEntry], {
+    cwd: baseDir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const exited = new Promise<number | string>((resolve) => {
+    proc.on("exit", (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`daemon not ready after ${opts.readyTimeoutMs ?? 15000} ms:\n${out}`)),
+      opts.readyTimeoutMs ?? 15000,
+    );
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      if (out.includes('"msg":"recoveryd ready"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    proc.stdout?.on("data", onData);
+    proc.stderr?.on("data", (c: Buffer) => {
+      out += c.toString("utf8");
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited (${code}) before ready:\n${out}`));
+    });
+  });
+  await ready;
+  return {
+    proc,
+    baseDir,
+    stateDir,
+    runtimeDir,
+    apiSocket: path.join(runtimeDir, "api.sock"),
+    simSocket: path.join(runtimeDir, "sim.sock"),
+    output: () => out,
+    exited,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
