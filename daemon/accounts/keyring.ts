@@ -1,0 +1,83 @@
+// The current credential generation and its pepper, kept consistent between credentials.db and
+// the pepper files across resets and crashes. Ordering is the whole trick:
+//   rotate: write + fsync the next pepper → commit the reset (generation + 1) → destroy the old
+//   pepper → secure-delete. A crash before the commit leaves the old state with an unused new
+//   pepper file; after it, the new state with a stale old one. open() keeps only the pepper of
+//   the generation the database committed, and finishes an interrupted secure deletion.
+import {
+  createPepper,
+  destroyOtherPeppers,
+  destroyPepper,
+  listPeppers,
+  readPepper,
+} from "../crypto/pepper.js";
+import type { ResetReason } from "../services.js";
+import type { CredentialStore } from "../store/credential-store.js";
+
+export interface Keyring {
+  readonly generation: number;
+  readonly pepper: Buffer;
+}
+
+export interface OpenReport {
+  /** Pepper files of other generations that were destroyed. */
+  removedPeppers: number[];
+  /** The database held credentials but their pepper was gone (e.g. an old copy was put back):
+   *  they could never verify, so the store was wiped to first boot. */
+  wipedOrphans: boolean;
+  /** A secure deletion interrupted by a crash was finished. */
+  finishedCompaction: boolean;
+}
+
+export function openKeyring(store: CredentialStore, dir: string): { keyring: Keyring; report: OpenReport } {
+  const meta = store.meta();
+  let generation = meta.generation;
+  let pepper = readPepper(dir, generation);
+  let wipedOrphans = false;
+  if (!pepper) {
+    if (store.hasCredentials()) {
+      // Never reuse a number whose pepper may exist elsewhere.
+      const next = Math.max(generation, ...listPeppers(dir)) + 1;
+      pepper = createPepper(dir, next);
+      store.resetAll(next, null);
+      generation = next;
+      wipedOrphans = true;
+    } else {
+      pepper = createPepper(dir, generation);
+    }
+  }
+  const removedPeppers = destroyOtherPeppers(dir, generation);
+  const finishedCompaction = wipedOrphans || meta.compactPending;
+  if (finishedCompaction) store.compact();
+  return { keyring: { generation, pepper }, report: { removedPeppers, wipedOrphans, finishedCompaction } };
+}
+
+export interface RotateResult {
+  keyring: Keyring;
+  /** The reset is committed even when the secure deletion after it failed; the next open retries. */
+  compactError: Error | null;
+}
+
+export function rotateKeyring(
+  store: CredentialStore,
+  dir: string,
+  current: Keyring,
+  lastReset: { at: number; reason: ResetReason },
+): RotateResult {
+  const next = current.generation + 1;
+  const pepper = createPepper(dir, next);
+  try {
+    store.resetAll(next, lastReset);
+  } catch (err) {
+    destroyPepper(dir, next);
+    throw err;
+  }
+  let compactError: Error | null = null;
+  try {
+    destroyPepper(dir, current.generation);
+    store.compact();
+  } catch (err) {
+    compactError = err as Error;
+  }
+  return { keyring: { generation: next, pepper }, compactError };
+}

@@ -1,0 +1,75 @@
+// What the API needs from the recovery and audit modules. Kept narrow and owned by the API so
+// the routes can be tested with small in-memory implementations; main.ts adapts the real
+// modules to these shapes. Methods may answer synchronously or with a promise.
+import type { AccountService, ResetOutcome } from "../services.js";
+import type { EventBus } from "../events.js";
+
+export type Awaitable<T> = T | Promise<T>;
+
+/** An unlock challenge for support (SPEC 6, 8.2). Extra fields are passed through to the caller. */
+export interface ChallengeView {
+  /** base32 challenge string to read to support. */
+  challenge: string;
+  /** ISO-8601 UTC. */
+  expiresAt: string;
+  [extra: string]: unknown;
+}
+
+/** The reset request of SPEC 8.2 (`type: "recoveryd-reset-request"`), passed through as is. */
+export type ResetRequestDoc = Record<string, unknown>;
+
+export interface ResetRequestView {
+  request: ResetRequestDoc;
+  /** Where the request was written when the caller asked for the USB folder; null otherwise. */
+  usbFile: string | null;
+}
+
+/** A signed reset grant (SPEC 8.2), already shape-checked by the API. */
+export interface ResetGrantDoc {
+  type: "recoveryd-reset-grant";
+  v: 1;
+  deviceId: string;
+  nonce: string;
+  action: "credential-reset" | "factory-reset";
+  notAfter: string;
+  keyId: number;
+  signature: string;
+}
+
+/** The remote recovery paths. Every refusal is a RecoverydError (usually RecoveryRefusedError). */
+export interface RecoveryApi {
+  securityCodeReset(securityCode: string): Awaitable<ResetOutcome>;
+  createChallenge(): Awaitable<ChallengeView>;
+  unlock(code: string): Awaitable<ResetOutcome>;
+  /** `usb: true` also writes the request to the configured USB folder. */
+  resetRequest(opts: { usb: boolean }): Awaitable<ResetRequestView>;
+  applyGrant(grant: ResetGrantDoc): Awaitable<ResetOutcome>;
+  /** Which ways back in this device offers (e.g. "button", "security-code", "unlock", "grant"). */
+  offeredPaths(): readonly string[];
+}
+
+/** One audit entry as stored; at least its sequence number. Passed through to the caller. */
+export interface AuditEntryView {
+  seq: number;
+  [field: string]: unknown;
+}
+
+export interface AuditVerifyView {
+  ok: boolean;
+  entries: number;
+  firstBad?: { seq: number | null; file: string; line: number; problem: string } | undefined;
+}
+
+export interface AuditApi {
+  read(opts: { limit: number; sinceSeq?: number | undefined }): Awaitable<readonly AuditEntryView[]>;
+  verify(): Awaitable<AuditVerifyView>;
+}
+
+export interface ApiDeps {
+  accounts: AccountService;
+  /** Absent when the device has no factory data: recovery calls answer 503. */
+  recovery?: RecoveryApi | undefined;
+  /** Absent in tests that do not care: audit calls answer 503. */
+  audit?: AuditApi | undefined;
+  events: EventBus;
+}

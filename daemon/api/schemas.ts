@@ -1,0 +1,60 @@
+// Request body schemas. Strict objects: an unknown key is a client bug and is refused. Length
+// limits bound the work; password *policy* is the credential store's job, not the schema's.
+import { z } from "zod";
+
+export const usernameSchema = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[a-z0-9._-]+$/, "lower-case letters, digits, dot, underscore and dash only");
+export const passwordSchema = z.string().max(1024);
+export const roleSchema = z.enum(["admin", "operator", "viewer"]);
+const secretInput = (max: number) => z.string().min(1).max(max);
+
+export const setupBody = z.strictObject({
+  username: usernameSchema,
+  password: passwordSchema,
+  securityCode: secretInput(64).optional(),
+  setupToken: secretInput(256).optional(),
+});
+
+export const loginBody = z.strictObject({ username: usernameSchema, password: passwordSchema });
+
+export const passwordChangeBody = z.strictObject({
+  currentPassword: passwordSchema,
+  newPassword: passwordSchema,
+});
+
+export const createUserBody = z.strictObject({
+  username: usernameSchema,
+  password: passwordSchema,
+  role: roleSchema,
+});
+
+export const createTokenBody = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dot, underscore and dash only"),
+  ttlDays: z.number().int().min(1).max(3650).optional(),
+});
+
+export const securityCodeBody = z.strictObject({ securityCode: secretInput(64) });
+
+export const unlockBody = z.strictObject({ code: secretInput(64) });
+
+/** SPEC 8.2; the recovery module checks the signature, device and nonce. */
+export const grantBody = z.strictObject({
+  type: z.literal("recoveryd-reset-grant"),
+  v: z.literal(1),
+  deviceId: z.string().min(1).max(256),
+  nonce: z.string().min(1).max(64),
+  action: z.enum(["credential-reset", "factory-reset"]),
+  notAfter: z.string().min(1).max(64),
+  keyId: z.number().int().min(0).max(255),
+  signature: z.string().min(1).max(256),
+});
+
+/** Calls without input accept no body or `{}`. */
+export const emptyBody = z.strictObject({}).optional();

@@ -1,0 +1,197 @@
+// The local API: HTTP/1.1 + JSON over a Unix socket (SPEC 8, 8.1). This file owns the
+// transport (socket, limits, timeouts, dispatch, error writing); routes live in routes/.
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { z } from "zod";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config/schema.js";
+import { RecoverydError } from "../errors.js";
+import type { Logger } from "../log.js";
+import {
+  ClientGoneError,
+  InvalidQueryError,
+  MethodNotAllowedError,
+  RouteNotFoundError,
+} from "./api-errors.js";
+import { guardConnections } from "./connections.js";
+import type { ApiDeps } from "./deps.js";
+import { declaresBody, errorReply, readJsonBody, sendJson } from "./http.js";
+import { type Reply, type RouteContext, Router, STREAMING, validate } from "./router.js";
+import { allRoutes } from "./routes.js";
+import { EventStreams } from "./routes/events.js";
+import { emptyBody } from "./schemas.js";
+import { checkSocketPath, listenOnSocket, parseMode, removeStaleSocket } from "./socket-file.js";
+import { parseTarget } from "./target.js";
+
+export interface ApiServerOptions {
+  socketPath: string;
+  /** Octal file mode of the socket, e.g. "0660". */
+  mode: string;
+  limits: Config["api"];
+  deps: ApiDeps;
+  log: Logger;
+  clock: Clock;
+}
+
+export interface ApiServer {
+  /** Stops accepting, ends event streams, lets in-flight calls finish (2 s at most). */
+  close(): Promise<void>;
+  server: http.Server;
+}
+
+/** Request headers are small (a Bearer token at most); anything bigger is refused with 431. */
+const MAX_HEADER_BYTES = 8192;
+/** How long close() lets in-flight requests finish before cutting them. */
+const CLOSE_GRACE_MS = 2000;
+/**
+ * Node's backstop sweep for header/request timeouts. Kept long because it runs even when idle;
+ * the precise deadlines are per connection (connections.ts) and in the body reader.
+ */
+const SWEEP_INTERVAL_MS = 30_000;
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const { limits, log } = opts;
+  const mode = parseMode(opts.mode);
+  checkSocketPath(opts.socketPath);
+  // Event streams may use at most half the connections, so logins always find a free one.
+  const streams = new EventStreams(Math.max(1, Math.floor(limits.maxConnections / 2)));
+  const router = new Router(allRoutes(streams));
+
+  const server = http.createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.idleTimeoutMs,
+    connectionsCheckingInterval: SWEEP_INTERVAL_MS,
+    maxHeaderSize: MAX_HEADER_BYTES,
+    // A local client over a Unix socket has no meaningful Host; do not refuse one without it.
+    requireHostHeader: false,
+  });
+  server.maxConnections = limits.maxConnections;
+  server.maxHeadersCount = 64;
+  // A socket with no traffic at all for this long is dropped (event streams opt out).
+  server.setTimeout(limits.idleTimeoutMs);
+  guardConnections(server, limits);
+  server.on("clientError", onClientError);
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = opts.clock.monotonic();
+    const method = req.method ?? "";
+    let path = "-";
+    res.once("close", () => {
+      // Method, path, status and time only: never a body, a query or the Authorization header.
+      log.debug(
+        { method, path, status: res.statusCode, ms: Math.round(opts.clock.monotonic() - started) },
+        "api request",
+      );
+    });
+    // While the request is still arriving, silence means a stalled client: drop it. Once it is
+    // complete the wait is ours (a login queued behind other hashes), so the socket stays.
+    res.on("timeout", () => {
+      if (!req.complete) req.socket.destroy();
+    });
+    let bodyRead = false;
+    try {
+      const target = parseTarget(req.url);
+      path = target.path.slice(0, 200);
+      const match = router.match(method, target.segments);
+      if (match.kind === "none") throw new RouteNotFoundError();
+      if (match.kind === "method") throw new MethodNotAllowedError(method, match.allow);
+      for (const key of target.query.keys()) {
+        if (!match.query.includes(key)) {
+          throw new InvalidQueryError(`unknown query parameter "${key.slice(0, 40)}"`);
+        }
+      }
+      const readBody = async (): Promise<unknown> => {
+        if (bodyRead) throw new Error("request body read twice");
+        bodyRead = true;
+        return readJsonBody(req, limits.maxBodyBytes, limits.requestTimeoutMs);
+      };
+      const ctx: RouteContext = {
+        req,
+        res,
+        params: match.params,
+        query: target.query,
+        deps: opts.deps,
+        limits,
+        log,
+        clock: opts.clock,
+        body: async <S extends z.ZodType>(schema: S) => validate(schema, await readBody(), "request body"),
+        noBody: async () => {
+          validate(emptyBody, await readBody(), "request body");
+        },
+      };
+      const reply: Reply | typeof STREAMING = await match.handler(ctx);
+      if (reply === STREAMING) return;
+      sendJson(res, reply.status, reply.body, { ...reply.headers, ...closeIfUnread(req, bodyRead) });
+    } catch (err) {
+      if (err instanceof ClientGoneError || res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      const reply = errorReply(err);
+      if (!(err instanceof RecoverydError)) {
+        log.error({ err, method, path }, "api call failed unexpectedly");
+      } else if (reply.status >= 500) {
+        log.warn({ errorCode: err.code, method, path }, "api call failed");
+      }
+      // After a body refusal (413, 408, bad type) the rest of the body is unread: close.
+      const close = reply.status === 413 || reply.status === 408 || reply.status === 415;
+      sendJson(res, reply.status, reply.body, {
+        ...reply.headers,
+        ...(close ? { connection: "close" } : closeIfUnread(req, bodyRead)),
+      });
+    }
+  }
+
+  await removeStaleSocket(opts.socketPath);
+  await listenOnSocket(server, opts.socketPath, mode);
+  log.info({ socket: opts.socketPath, mode: opts.mode }, "api listening");
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        streams.endAll();
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        server.once("close", () => clearTimeout(grace));
+      });
+      return closing;
+    },
+  };
+}
+
+/** A body we did not read would be parsed as the next request: close the connection instead. */
+function closeIfUnread(req: IncomingMessage, bodyRead: boolean): Record<string, string> {
+  return !bodyRead && declaresBody(req) ? { connection: "close" } : {};
+}
+
+/**
+ * Malformed HTTP (bad request line, oversized headers, header timeout) never reaches a route:
+ * answer with the same JSON error shape, then close.
+ */
+function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  if (err.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "headers_too_large", "request headers are too large"]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "request_timeout", "the request was not received in time"]
+        : [400, "bad_request", "malformed HTTP request"];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
+      "Content-Type: application/json; charset=utf-8\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  socket.destroySoon();
+}

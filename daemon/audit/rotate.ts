@@ -1,0 +1,128 @@
+// Rotation by size, crash-safe at every step.
+//
+// 1. The new file's header (with the anchor that will be true AFTER the oldest file is dropped) is
+//    written and synced as audit.next.log. From here on the newest anchor already describes the
+//    end state, and the verifier accepts the extra old file still present ("more history than the
+//    anchor promises" is fine; less is not).
+// 2. The oldest file is dropped, then the others move up one number, oldest first (audit.2 -> 3,
+//    audit.1 -> 2, audit.log -> 1). A crash leaves exactly one gap in the numbering, which tells the
+//    next start how far the shift got.
+// 3. audit.next.log becomes audit.log; the directory is synced.
+// On open, a leftover audit.next.log with a complete header means "finish steps 2-3" (without
+// dropping anything: the next rotation trims); one without a complete header is discarded (step 1
+// never finished, nothing else had moved).
+import fs from "node:fs";
+import path from "node:path";
+import { type AuditEntry, parseEntryLine, serializeEntry } from "./entry.js";
+import { fileName, fsyncDir, listAuditFiles, NEXT, readFirstLine, splitLines } from "./files.js";
+import { type Anchor, readHeader } from "./header.js";
+
+export interface ShiftPlan {
+  /** File indices to delete, before any rename. */
+  unlink: number[];
+  /** [from, to] index pairs, in the order they must run. */
+  renames: Array<[number, number]>;
+  /** Indices (before the shift) of the files that remain. */
+  survivors: number[];
+}
+
+/**
+ * The moves that make room for a new audit.log, given the indices present (0 = audit.log).
+ * Re-planning from any state a crash can leave mid-way yields exactly the remaining moves.
+ */
+export function planShift(existing: readonly number[], keepFiles: number): ShiftPlan {
+  const present = new Set(existing);
+  const unlink = existing.filter((i) => i >= keepFiles).sort((a, b) => b - a);
+  const renames: Array<[number, number]> = [];
+  if (present.has(0) && keepFiles <= 1) {
+    unlink.push(0);
+  } else if (present.has(0)) {
+    let hole = 1;
+    while (hole < keepFiles - 1 && present.has(hole)) hole++;
+    if (present.has(hole) && hole === keepFiles - 1) unlink.push(hole); // full: drop the oldest
+    for (let i = hole - 1; i >= 0; i--) renames.push([i, i + 1]);
+  }
+  const gone = new Set(unlink);
+  return { unlink, renames, survivors: existing.filter((i) => !gone.has(i)) };
+}
+
+export function executeShift(dir: string, plan: ShiftPlan): void {
+  for (const i of plan.unlink) fs.rmSync(path.join(dir, fileName(i)), { force: true });
+  for (const [from, to] of plan.renames) {
+    const src = path.join(dir, fileName(from));
+    if (fs.existsSync(src)) fs.renameSync(src, path.join(dir, fileName(to)));
+  }
+}
+
+/** Plan for the rotation about to happen: existing files and the one that will be kept longest. */
+export function planRotation(dir: string, keepFiles: number): { plan: ShiftPlan; anchor: Anchor | null } {
+  const indices = listAuditFiles(dir)
+    .map((f) => f.index)
+    .filter((i) => i >= 0);
+  const plan = planShift(indices, keepFiles);
+  const oldestFirst = [...plan.survivors].sort((a, b) => b - a);
+  for (const i of oldestFirst) {
+    const e = firstEntry(path.join(dir, fileName(i)));
+    if (e) return { plan, anchor: { seq: e.seq, prev: e.prev } };
+  }
+  return { plan, anchor: null };
+}
+
+/** Steps 1-3 with a header already sealed by the caller (it holds the anchor from planRotation). */
+export function rotate(dir: string, plan: ShiftPlan, header: AuditEntry): void {
+  writeSynced(path.join(dir, NEXT), Buffer.from(`${serializeEntry(header)}\n`, "utf8"));
+  fsyncDir(dir);
+  executeShift(dir, plan);
+  fs.renameSync(path.join(dir, NEXT), path.join(dir, fileName(0)));
+  fsyncDir(dir);
+}
+
+/** At open: finish or discard a rotation that a crash interrupted. Returns true if it did anything. */
+export function recoverRotation(dir: string): boolean {
+  const next = path.join(dir, NEXT);
+  if (!fs.existsSync(next)) return false;
+  const first = readFirstLine(next);
+  const parsed = first === null ? null : parseEntryLine(first);
+  if (parsed?.ok && typeof readHeader(parsed.entry) !== "string") {
+    const indices = listAuditFiles(dir)
+      .map((f) => f.index)
+      .filter((i) => i >= 0);
+    // Infinity: never drop here; the anchor allows older extra files and the next rotation trims.
+    executeShift(dir, planShift(indices, Number.POSITIVE_INFINITY));
+    fs.renameSync(next, path.join(dir, fileName(0)));
+  } else {
+    fs.rmSync(next, { force: true });
+  }
+  fsyncDir(dir);
+  return true;
+}
+
+function firstEntry(file: string): AuditEntry | null {
+  const first = readFirstLine(file);
+  if (first !== null) {
+    const p = parseEntryLine(first);
+    if (p.ok) return p.entry;
+  }
+  if (!fs.existsSync(file)) return null;
+  // A damaged first line (the verifier reports it): anchor on the first readable entry instead.
+  for (const line of splitLines(fs.readFileSync(file)).lines) {
+    const p = parseEntryLine(line);
+    if (p.ok) return p.entry;
+  }
+  return null;
+}
+
+export function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+}
+
+function writeSynced(file: string, data: Buffer): void {
+  const fd = fs.openSync(file, "w", 0o640);
+  try {
+    writeAll(fd, data);
+    fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

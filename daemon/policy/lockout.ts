@@ -1,0 +1,124 @@
+// Brute-force lockout rules, pure: a record plus "now" in, a decision or a new record out.
+// Times are wall-clock ms because counters must survive reboots; every remaining time is capped
+// by the length of the lock it belongs to, so a clock that jumps back cannot lock anyone longer.
+import type { Config } from "../config/schema.js";
+
+export interface LockoutRecord {
+  /** Consecutive failures since the last success or lock. */
+  failures: number;
+  /** Locks so far; each one doubles the next lock's length. */
+  lockCount: number;
+  lockedUntil: number;
+  lockMs: number;
+  /** Failure times within the last hour, oldest first (at most maxFailuresPerHour). */
+  recent: number[];
+  lastFailureAt: number;
+}
+
+export interface LockoutRules {
+  threshold: number;
+  baseMs: number;
+  maxMs: number;
+  maxFailuresPerHour: number;
+}
+
+export type AttemptDecision =
+  | { allowed: true }
+  | { allowed: false; reason: "locked" | "hourly-limit" | "in-flight"; retryAfterMs: number };
+
+export const HOUR_MS = 3_600_000;
+/** After a day without failures earlier locks are forgiven: the next lock starts at the base again. */
+export const FORGIVE_MS = 24 * HOUR_MS;
+
+export const EMPTY_RECORD: LockoutRecord = Object.freeze({
+  failures: 0,
+  lockCount: 0,
+  lockedUntil: 0,
+  lockMs: 0,
+  recent: [],
+  lastFailureAt: 0,
+}) as LockoutRecord;
+
+export function rulesFromConfig(cfg: Config["lockout"]): LockoutRules {
+  return {
+    threshold: cfg.threshold,
+    baseMs: cfg.baseSeconds * 1000,
+    maxMs: Math.max(cfg.baseSeconds, cfg.maxSeconds) * 1000,
+    maxFailuresPerHour: cfg.maxFailuresPerHour,
+  };
+}
+
+/**
+ * May an attempt start now? `inFlight` attempts already started and not yet judged are counted
+ * as failures, so a burst of parallel guesses cannot slip past the threshold.
+ */
+export function checkAttempt(
+  rec: LockoutRecord,
+  rules: LockoutRules,
+  now: number,
+  inFlight = 0,
+): AttemptDecision {
+  const lockLeft = Math.min(rec.lockedUntil - now, rec.lockMs);
+  if (lockLeft > 0) return { allowed: false, reason: "locked", retryAfterMs: lockLeft };
+  const recent = inWindow(rec.recent, now);
+  if (recent.length >= rules.maxFailuresPerHour) {
+    const oldest = recent[recent.length - rules.maxFailuresPerHour] ?? now;
+    return { allowed: false, reason: "hourly-limit", retryAfterMs: Math.max(1000, oldest + HOUR_MS - now) };
+  }
+  if (
+    inFlight > 0 &&
+    (rec.failures + inFlight >= rules.threshold || recent.length + inFlight >= rules.maxFailuresPerHour)
+  ) {
+    return { allowed: false, reason: "in-flight", retryAfterMs: 1000 };
+  }
+  return { allowed: true };
+}
+
+/** Records a failure; `lockedMs` is set when this failure starts a lock. */
+export function recordFailure(
+  rec: LockoutRecord,
+  rules: LockoutRules,
+  now: number,
+): { record: LockoutRecord; lockedMs: number | null } {
+  const lockCount = now - rec.lastFailureAt > FORGIVE_MS ? 0 : rec.lockCount;
+  const recent = [...inWindow(rec.recent, now), now].slice(-rules.maxFailuresPerHour);
+  const failures = rec.failures + 1;
+  if (failures < rules.threshold) {
+    return {
+      record: { ...rec, failures, lockCount, recent, lastFailureAt: now },
+      lockedMs: null,
+    };
+  }
+  const lockMs = lockLength(rules, lockCount + 1);
+  return {
+    record: {
+      failures: 0,
+      lockCount: lockCount + 1,
+      lockedUntil: now + lockMs,
+      lockMs,
+      recent,
+      lastFailureAt: now,
+    },
+    lockedMs: lockMs,
+  };
+}
+
+/** A success clears the consecutive count and the doubling, not the hourly history. */
+export function recordSuccess(rec: LockoutRecord): LockoutRecord {
+  return { ...rec, failures: 0, lockCount: 0, lockedUntil: 0, lockMs: 0 };
+}
+
+/** Length of the n-th lock (1-based): base, doubled each time, capped. */
+export function lockLength(rules: LockoutRules, n: number): number {
+  const doubled = rules.baseMs * 2 ** Math.min(Math.max(0, n - 1), 30);
+  return Math.min(doubled, rules.maxMs);
+}
+
+export function remainingLockMs(rec: LockoutRecord, now: number): number {
+  return Math.max(0, Math.min(rec.lockedUntil - now, rec.lockMs));
+}
+
+/** Failure times in the sliding hour; times in the future (clock set back) are dropped. */
+function inWindow(times: readonly number[], now: number): number[] {
+  return times.filter((t) => t > now - HOUR_MS && t <= now);
+}

@@ -1,0 +1,103 @@
+// Persistence of the lockout counters (the rules themselves are pure, in policy/lockout.ts).
+import type { LockoutRecord } from "../policy/lockout.js";
+import type { Db } from "./db.js";
+
+interface RawLockout {
+  username: string;
+  failures: number;
+  lock_count: number;
+  locked_until: number;
+  lock_ms: number;
+  recent: string;
+  last_failure_at: number;
+}
+
+/** Unknown names typed at login are tracked too; this bounds how many rows they can take. */
+export const MAX_UNKNOWN_ROWS = 1024;
+
+export class LockoutRepo {
+  private readonly st;
+
+  constructor(private readonly db: Db) {
+    this.st = {
+      get: db.prepare<[string], RawLockout>("SELECT * FROM lockout WHERE username = ?"),
+      put: db.prepare(
+        `INSERT INTO lockout (username, failures, lock_count, locked_until, lock_ms, recent, last_failure_at)
+         VALUES (@username, @failures, @lock_count, @locked_until, @lock_ms, @recent, @last_failure_at)
+         ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, lock_count = excluded.lock_count,
+           locked_until = excluded.locked_until, lock_ms = excluded.lock_ms, recent = excluded.recent,
+           last_failure_at = excluded.last_failure_at`,
+      ),
+      delete: db.prepare<[string]>("DELETE FROM lockout WHERE username = ?"),
+      locked: db.prepare<[number, number], RawLockout>(
+        "SELECT * FROM lockout WHERE locked_until > ? ORDER BY locked_until DESC LIMIT ?",
+      ),
+      countUnknown: db.prepare<[], { n: number }>(
+        "SELECT count(*) AS n FROM lockout WHERE username NOT IN (SELECT lower(username) FROM accounts)",
+      ),
+      evictUnknown: db.prepare<[number]>(
+        `DELETE FROM lockout WHERE username IN (
+           SELECT username FROM lockout WHERE username NOT IN (SELECT lower(username) FROM accounts)
+           ORDER BY last_failure_at LIMIT ?)`,
+      ),
+      pruneIdle: db.prepare<[number, number]>(
+        "DELETE FROM lockout WHERE locked_until <= ? AND last_failure_at < ?",
+      ),
+    };
+  }
+
+  get(key: string): LockoutRecord | undefined {
+    const r = this.st.get.get(key);
+    return r && fromRaw(r);
+  }
+
+  put(key: string, rec: LockoutRecord): void {
+    this.st.put.run({
+      username: key,
+      failures: rec.failures,
+      lock_count: rec.lockCount,
+      locked_until: rec.lockedUntil,
+      lock_ms: rec.lockMs,
+      recent: JSON.stringify(rec.recent),
+      last_failure_at: rec.lastFailureAt,
+    });
+  }
+
+  delete(key: string): void {
+    this.st.delete.run(key);
+  }
+
+  locked(now: number, limit: number): { username: string; record: LockoutRecord }[] {
+    return this.st.locked.all(now, limit).map((r) => ({ username: r.username, record: fromRaw(r) }));
+  }
+
+  /**
+   * Keeps the table bounded: rows idle for `idleMs` go, and the oldest rows for names that are
+   * no account go beyond MAX_UNKNOWN_ROWS.
+   */
+  prune(now: number, idleMs: number): void {
+    this.db.transaction(() => {
+      this.st.pruneIdle.run(now, now - idleMs);
+      const extra = (this.st.countUnknown.get()?.n ?? 0) - MAX_UNKNOWN_ROWS;
+      if (extra > 0) this.st.evictUnknown.run(extra);
+    })();
+  }
+}
+
+function fromRaw(r: RawLockout): LockoutRecord {
+  let recent: number[] = [];
+  try {
+    const parsed: unknown = JSON.parse(r.recent);
+    if (Array.isArray(parsed)) recent = parsed.filter((t): t is number => typeof t === "number");
+  } catch {
+    // A damaged list only loses the hourly history; the consecutive counter still holds.
+  }
+  return {
+    failures: r.failures,
+    lockCount: r.lock_count,
+    lockedUntil: r.locked_until,
+    lockMs: r.lock_ms,
+    recent,
+    lastFailureAt: r.last_failure_at,
+  };
+}

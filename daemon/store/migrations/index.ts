@@ -1,0 +1,10 @@
+// Every migration, in order. The database's user_version is the number of migrations applied.
+import { sql as initial } from "./001-initial.js";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [{ version: 1, name: "initial", sql: initial }];

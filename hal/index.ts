@@ -1,0 +1,72 @@
+// Creates the configured board. The simulated board also gets its control socket
+// (<runtimeDir>/sim.sock), so `recoveryctl sim` can press the virtual button.
+import path from "node:path";
+import type { Clock } from "../daemon/clock.js";
+import type { Config } from "../daemon/config/schema.js";
+import type { Logger } from "../daemon/log.js";
+import type { GpioModule } from "./onoff/gpio-module.js";
+import type { Board } from "./ports.js";
+import { SimBoard, type SimBoardHandle } from "./sim/board.js";
+import { type DaemonEventSource, startControlServer } from "./sim/control-server.js";
+
+export type { SimBoardHandle } from "./sim/board.js";
+
+export interface CreateBoardOptions {
+  runtimeDir: string;
+  clock: Clock;
+  log: Logger;
+  /** Sim board: forward daemon events (tier, press, state...) to `sim watch` clients. */
+  events?: DaemonEventSource;
+  /** onoff board: sysfs root and onoff module (tests inject a fake tree and module). */
+  sysfsRoot?: string;
+  gpioModule?: GpioModule;
+}
+
+export type CreatedBoard = Board & { sim?: SimBoardHandle & { socketPath: string } };
+
+export const SIM_SOCKET_NAME = "sim.sock";
+
+export async function createBoard(cfg: Config, opts: CreateBoardOptions): Promise<CreatedBoard> {
+  if (cfg.board === "onoff") {
+    // Imported here so the sim board never loads the onoff back end (or its native module).
+    const { createOnoffBoard } = await import("./onoff/board.js");
+    return createOnoffBoard(cfg.gpio, {
+      clock: opts.clock,
+      log: opts.log,
+      sysfsRoot: opts.sysfsRoot,
+      gpio: opts.gpioModule,
+    });
+  }
+  const board = new SimBoard({ clock: opts.clock, initiallyPressed: cfg.sim.buttonInitiallyPressed });
+  const socketPath = path.join(opts.runtimeDir, SIM_SOCKET_NAME);
+  const server = await startControlServer({
+    socketPath,
+    board,
+    clock: opts.clock,
+    log: opts.log,
+    events: opts.events,
+  });
+  const sim = Object.assign(
+    Object.create(null) as object,
+    {
+      socketPath,
+      press: board.press.bind(board),
+      bounce: board.bounce.bind(board),
+      failLine: board.failLine.bind(board),
+      repairLine: board.repairLine.bind(board),
+      state: board.state.bind(board),
+      watch: board.watch.bind(board),
+    },
+  ) as SimBoardHandle & { socketPath: string };
+  return {
+    kind: "sim",
+    button: board.button,
+    led: board.led,
+    buzzer: board.buzzer,
+    sim,
+    async close() {
+      await server.close();
+      await board.close();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+// recoveryctl status
+import { checkFlags } from "../args.js";
+import { api, type Ctx, emit } from "../context.js";
+import { UsageError } from "../exit.js";
+import { formatStatus } from "../format.js";
+
+export async function statusCommand(ctx: Ctx): Promise<number> {
+  checkFlags(ctx.args, [], "status");
+  if (ctx.args.positionals.length > 1) throw new UsageError("status takes no arguments", "status");
+  const body = await api(ctx, { path: "/v1/status" });
+  emit(ctx, body, () => formatStatus(body));
+  return 0;
+}

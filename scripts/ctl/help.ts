@@ -1,0 +1,139 @@
+// --help texts. Each command's text names its arguments, flags, where secrets come from and the
+// exit codes, so a technician at a shell needs no other manual.
+
+const EXIT_CODES = "Exit codes: 0 ok, 1 refused, 2 usage error, 3 daemon unreachable.";
+const GLOBAL =
+  "Global options: --json (print the API's JSON), --socket PATH, --token TOKEN, --help.\n" +
+  "The daemon is found through --socket, RECOVERYD_SOCKET, $RECOVERYD_RUNTIME_DIR/api.sock,\n" +
+  "./.recoveryd/run/api.sock (npm start) or /run/recoveryd/api.sock (systemd).";
+const SECRETS =
+  "Secrets are read from the terminal without echo, or one per line from stdin when stdin is not a terminal.";
+const SESSION =
+  "Needs a session: --token, RECOVERYD_TOKEN, or the file written by `recoveryctl login`\n" +
+  "($XDG_RUNTIME_DIR/recoveryctl-token or ~/.recoveryctl-token).";
+
+export const HELP: Record<string, string> = {
+  status: `usage: recoveryctl status
+
+Shows the credential state (first-boot or provisioned), the generation, the setup window,
+locked accounts with the recovery paths this device offers, and the last reset.`,
+
+  setup: `usage: recoveryctl setup USERNAME [--security-code] [--setup-token]
+
+Creates the first admin of a recorder in first-boot state. Works while the setup window is open
+(after a button reset or a short press), with the device security code (--security-code: asked
+for), or with the one-time setup token of a remote recovery (saved automatically by
+\`recoveryctl recover ...\`, or --setup-token to type it; RECOVERYD_SETUP_TOKEN also works).
+Asks for the new password (twice on a terminal). ${SECRETS}
+On stdin the order is: security code or setup token, then the password.`,
+
+  login: `usage: recoveryctl login USERNAME [--no-save]
+
+Logs in and saves the session token (mode 0600) to $XDG_RUNTIME_DIR/recoveryctl-token or
+~/.recoveryctl-token, where the admin commands find it. --no-save prints the token instead.
+${SECRETS}`,
+
+  logout: `usage: recoveryctl logout
+
+Ends the session and removes the saved token file. ${SESSION}`,
+
+  passwd: `usage: recoveryctl passwd
+
+Changes the password of the logged-in user: asks for the current one, then the new one.
+${SESSION}
+${SECRETS}`,
+
+  users: `usage: recoveryctl users [list]
+       recoveryctl users add USERNAME --role admin|operator|viewer
+       recoveryctl users delete USERNAME
+
+Lists, adds or deletes accounts (admins only). \`add\` asks for the new user's password.
+${SESSION}`,
+
+  token: `usage: recoveryctl token create NAME [--ttl-days N]
+
+Creates an API token for scripts and apps (admins only); it is shown once.
+${SESSION}`,
+
+  recover: `usage: recoveryctl recover security-code
+       recoveryctl recover challenge
+       recoveryctl recover unlock [CODE]
+       recoveryctl recover request [--usb] [--out FILE]
+       recoveryctl recover grant FILE|-
+
+Ways back into a recorder nobody can log in to. Each reset wipes every account, session and
+token (recordings stay) and answers with a one-time setup token, saved where
+\`recoveryctl setup\` finds it:
+  security-code  the code on the recorder's sticker (asked for)
+  challenge      a challenge to read to support; they answer with an 8-character unlock code
+  unlock         applies support's unlock code (asked for when not given)
+  request        exports a signed-reset request for support (--usb: also to the USB stick,
+                 --out FILE: write the request document to FILE)
+  grant          applies the signed grant file support sent back`,
+
+  audit: `usage: recoveryctl audit [--limit N] [--since SEQ]
+       recoveryctl audit --verify
+
+Shows the audit log (admins only), or checks its hash chain: --verify exits 1 and names the
+first bad entry when an entry was edited or deleted or a rotated file truncated.
+${SESSION}`,
+
+  events: `usage: recoveryctl events [--count N]
+
+Follows the daemon's event stream (LED, buzzer, tier, press, confirm, state, fault), one line
+per event (--json: one JSON object per line) until Ctrl-C or N events. Exits 3 if the daemon
+goes away.`,
+
+  sim: `usage: recoveryctl sim press DURATION
+       recoveryctl sim down | up
+       recoveryctl sim bounce [--count N] [--interval DURATION] [--settle down|up]
+       recoveryctl sim state
+       recoveryctl sim watch [--count N]
+       recoveryctl sim run SCENARIO-FILE
+
+Drives the simulated board (sim.sock beside api.sock) of a daemon running with board "sim".
+  press   holds the button for DURATION (7s, 1.5s, 7000ms, 7000 = ms), showing live what
+          releasing now would do, then prints the classified press and the resulting state
+  down/up changes the button level and leaves it there
+  bounce  a burst of contact bounce (default 5 glitches of 5ms)
+  state   the board's button level, LED and buzzer
+  watch   live LED, buzzer, tier, press and state lines until Ctrl-C
+  run     plays a press scenario file against the daemon and checks its expected outcome`,
+};
+
+export const COMMANDS = Object.keys(HELP);
+
+export function overview(): string {
+  return `usage: recoveryctl COMMAND [ARGS] [--json] [--socket PATH] [--token TOKEN]
+
+Commands:
+  status                      credential state, setup window, lockout, last reset
+  setup USERNAME              create the first admin (first-boot state)
+  login USERNAME              log in and save the session
+  logout                      end the session
+  passwd                      change your password
+  users [list|add|delete]     manage accounts (admin)
+  token create NAME           create an API token (admin)
+  recover ...                 security-code | challenge | unlock | request | grant
+  audit [--verify]            read or verify the audit log (admin)
+  events                      follow the daemon's event stream
+  sim ...                     press | down | up | bounce | state | watch | run (simulated board)
+
+\`recoveryctl COMMAND --help\` describes a command.
+${GLOBAL}
+${EXIT_CODES}`;
+}
+
+export function commandHelp(command: string): string {
+  return `${HELP[command] ?? overview()}
+
+${GLOBAL}
+${EXIT_CODES}`;
+}
+
+/** The first line(s) of a command's help: shown with a usage error. */
+export function usageOf(command: string | undefined): string {
+  const text = command ? HELP[command] : undefined;
+  if (!text) return "usage: recoveryctl COMMAND [ARGS] (recoveryctl --help lists the commands)";
+  return text.split("\n\n")[0] as string;
+}
