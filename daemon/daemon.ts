@@ -5,7 +5,7 @@ import path from "node:path";
 import { createBoard } from "../hal/index.js";
 import { openAccounts } from "./accounts/open.js";
 import { startApiServer } from "./api/server.js";
-import { openAuditLog } from "./audit/log.js";
+import { openAuditLog } from "./audit/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import { findConfigFile, loadConfigFile, parseConfig, resolvePaths } from "./config/load.js";
 import type { Config } from "./config/schema.js";
@@ -85,7 +85,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log,
     onEvent: (e) => events.publish(e),
     onAction: (action) => {
-      void handlePressAction(action, { accounts, recovery, controller, audit, log });
+      void handlePressAction(action.action, { accounts, recovery, controller, audit, log });
     },
   });
 
@@ -94,14 +94,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     socketPath: apiSocket,
     mode: config.api.socketMode,
     limits: config.api,
-    deps: { accounts, recovery, audit, events },
+    deps: {
+      accounts,
+      recovery,
+      // The API reads entries as plain records; the log's entry type is an interface.
+      audit: { read: (o) => audit.read(o).map((e) => ({ ...e })), verify: () => audit.verify() },
+      events,
+    },
     log,
     clock,
   });
 
   const status = accounts.status();
   controller.setIndicatorState({ firstBoot: status.state === "first-boot", fault: null });
-  if (status.state === "first-boot" && config.setupWindow.openAtBoot) accounts.openSetupWindow("boot");
   controller.arm();
 
   const notifier = createNotifier(opts.env, log);

@@ -46,18 +46,15 @@ export async function createBoard(cfg: Config, opts: CreateBoardOptions): Promis
     log: opts.log,
     events: opts.events,
   });
-  const sim = Object.assign(
-    Object.create(null) as object,
-    {
-      socketPath,
-      press: board.press.bind(board),
-      bounce: board.bounce.bind(board),
-      failLine: board.failLine.bind(board),
-      repairLine: board.repairLine.bind(board),
-      state: board.state.bind(board),
-      watch: board.watch.bind(board),
-    },
-  ) as SimBoardHandle & { socketPath: string };
+  const sim = Object.assign(Object.create(null) as object, {
+    socketPath,
+    press: board.press.bind(board),
+    bounce: board.bounce.bind(board),
+    failLine: board.failLine.bind(board),
+    repairLine: board.repairLine.bind(board),
+    state: board.state.bind(board),
+    watch: board.watch.bind(board),
+  }) as SimBoardHandle & { socketPath: string };
   return {
     kind: "sim",
     button: board.button,

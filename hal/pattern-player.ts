@@ -24,9 +24,13 @@ export function playSteps(
     if (stopped) return;
     const step = steps[i];
     if (!step) {
-      if (!loop || steps.length === 0) return safeWrite(false);
+      if (!loop || steps.length === 0) {
+        safeWrite(false);
+        return;
+      }
       i = 0;
-      return stepOnce();
+      stepOnce();
+      return;
     }
     i++;
     safeWrite(step.on);

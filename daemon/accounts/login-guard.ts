@@ -1,7 +1,11 @@
 // Applies the pure lockout rules to persisted counters, keyed by the lower-cased name typed at
 // login, whether or not such an account exists. A refused attempt costs no argon2 at all.
+//
+// Attempts for one name are judged one at a time: the next waits until the previous one has been
+// recorded, then the rules look again. A burst of parallel guesses therefore cannot slip past the
+// threshold, and parallel logins with the right password are not refused for it.
 import type { Clock } from "../clock.js";
-import { LockedError } from "../errors.js";
+import { LockedError, TooManyRequestsError } from "../errors.js";
 import {
   checkAttempt,
   EMPTY_RECORD,
@@ -15,14 +19,20 @@ import type { LockedAccount } from "../services.js";
 import type { LockoutRepo } from "../store/lockout-repo.js";
 
 const PRUNE_EVERY = 64;
+/** Attempts for one name that may wait behind the one being judged. */
+export const MAX_WAITING_PER_NAME = 16;
 
 export function loginKey(username: string): string {
   return username.normalize("NFKC").toLowerCase();
 }
 
+interface Line {
+  tail: Promise<void>;
+  length: number;
+}
+
 export class LoginGuard {
-  /** Attempts started and not yet judged, per key: counted as failures by the rules. */
-  private readonly inFlight = new Map<string, number>();
+  private readonly lines = new Map<string, Line>();
   private failuresSincePrune = 0;
 
   constructor(
@@ -31,22 +41,39 @@ export class LoginGuard {
     private readonly clock: Clock,
   ) {}
 
-  /** Throws LockedError when the key may not try now; otherwise returns the release function. */
-  begin(key: string): () => void {
-    const rec = this.repo.get(key) ?? EMPTY_RECORD;
-    const decision = checkAttempt(rec, this.rules, this.clock.now(), this.inFlight.get(key) ?? 0);
-    if (!decision.allowed) {
-      throw new LockedError(decision.retryAfterMs / 1000, { reason: decision.reason });
+  /**
+   * Waits for this name's turn and returns the function that ends it. Throws LockedError at once
+   * (no waiting, no argon2) while the name is locked, and again if it became locked meanwhile.
+   */
+  async begin(key: string): Promise<() => void> {
+    this.check(key);
+    const line = this.lines.get(key) ?? { tail: Promise.resolve(), length: 0 };
+    if (line.length >= MAX_WAITING_PER_NAME) {
+      throw new TooManyRequestsError(1, "busy: too many attempts for this user at once");
     }
-    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const n = (this.inFlight.get(key) ?? 1) - 1;
-      if (n <= 0) this.inFlight.delete(key);
-      else this.inFlight.set(key, n);
+    let end = () => {};
+    const mine = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    const before = line.tail;
+    line.tail = before.then(() => mine);
+    line.length++;
+    this.lines.set(key, line);
+    let ended = false;
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      end();
+      if (--line.length === 0 && this.lines.get(key) === line) this.lines.delete(key);
     };
+    await before;
+    try {
+      this.check(key);
+    } catch (err) {
+      finish();
+      throw err;
+    }
+    return finish;
   }
 
   /** Returns the lock length in ms when this failure starts a lock, else null. */
@@ -79,5 +106,10 @@ export class LoginGuard {
   prune(): void {
     this.failuresSincePrune = 0;
     this.repo.prune(this.clock.now(), FORGIVE_MS);
+  }
+
+  private check(key: string): void {
+    const decision = checkAttempt(this.repo.get(key) ?? EMPTY_RECORD, this.rules, this.clock.now());
+    if (!decision.allowed) throw new LockedError(decision.retryAfterMs / 1000, { reason: decision.reason });
   }
 }

@@ -390,7 +390,7 @@ export class AccountServiceImpl implements AccountService {
   private async verifyGuarded(key: string, name: string, password: string): Promise<AccountRow> {
     let release: () => void;
     try {
-      release = this.d.guard.begin(key);
+      release = await this.d.guard.begin(key);
     } catch (err) {
       this.counts.refusedLocked++;
       throw err;

@@ -24,7 +24,7 @@ export interface LockoutRules {
 
 export type AttemptDecision =
   | { allowed: true }
-  | { allowed: false; reason: "locked" | "hourly-limit" | "in-flight"; retryAfterMs: number };
+  | { allowed: false; reason: "locked" | "hourly-limit"; retryAfterMs: number };
 
 export const HOUR_MS = 3_600_000;
 /** After a day without failures earlier locks are forgiven: the next lock starts at the base again. */
@@ -48,28 +48,14 @@ export function rulesFromConfig(cfg: Config["lockout"]): LockoutRules {
   };
 }
 
-/**
- * May an attempt start now? `inFlight` attempts already started and not yet judged are counted
- * as failures, so a burst of parallel guesses cannot slip past the threshold.
- */
-export function checkAttempt(
-  rec: LockoutRecord,
-  rules: LockoutRules,
-  now: number,
-  inFlight = 0,
-): AttemptDecision {
+/** May an attempt start now? Callers judge one attempt per name at a time (see LoginGuard). */
+export function checkAttempt(rec: LockoutRecord, rules: LockoutRules, now: number): AttemptDecision {
   const lockLeft = Math.min(rec.lockedUntil - now, rec.lockMs);
   if (lockLeft > 0) return { allowed: false, reason: "locked", retryAfterMs: lockLeft };
   const recent = inWindow(rec.recent, now);
   if (recent.length >= rules.maxFailuresPerHour) {
     const oldest = recent[recent.length - rules.maxFailuresPerHour] ?? now;
     return { allowed: false, reason: "hourly-limit", retryAfterMs: Math.max(1000, oldest + HOUR_MS - now) };
-  }
-  if (
-    inFlight > 0 &&
-    (rec.failures + inFlight >= rules.threshold || recent.length + inFlight >= rules.maxFailuresPerHour)
-  ) {
-    return { allowed: false, reason: "in-flight", retryAfterMs: 1000 };
   }
   return { allowed: true };
 }

@@ -6,7 +6,7 @@ import type { Clock } from "../clock.js";
 import type { ButtonConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { DaemonEvent } from "../services.js";
-import { type Effect, PressEngine, type PressAction } from "./engine.js";
+import { type Effect, type PressAction, PressEngine } from "./engine.js";
 import { chooseLed, type IndicatorState, indicatorDeadline, initialIndicator } from "./indicator.js";
 
 export interface ActionRequest {
@@ -59,7 +59,8 @@ export class PressController {
     }
     board.button.onEdge((e) => this.onEdge(e.pressed, e.atMs));
     board.button.onError((err) => this.onLineError(err));
-    if (pressed) log.warn("reset button is already pressed at start: boot hold, any reset will need confirming");
+    if (pressed)
+      log.warn("reset button is already pressed at start: boot hold, any reset will need confirming");
     this.run(this.engine.arm(clock.monotonic(), pressed));
   }
 
@@ -132,14 +133,23 @@ export class PressController {
         break;
       case "press": {
         const action = pressEventAction(e.outcome, e.action);
-        const fields = { tier: e.tier, durationMs: round(e.durationMs), boot: e.boot, outcome: e.outcome, action };
+        const fields = {
+          tier: e.tier,
+          durationMs: round(e.durationMs),
+          boot: e.boot,
+          outcome: e.outcome,
+          action,
+        };
         log.info(fields, "button press classified");
         onEvent({ type: "press", tier: e.tier, durationMs: fields.durationMs, boot: e.boot, action });
         break;
       }
       case "confirm-wait":
         this.indicator = { ...this.indicator, confirmWait: true };
-        log.info({ action: e.action, windowMs: round(e.deadline - e.atMs) }, "waiting for a confirming short press");
+        log.info(
+          { action: e.action, windowMs: round(e.deadline - e.atMs) },
+          "waiting for a confirming short press",
+        );
         onEvent({ type: "confirm", action: e.action, deadline: this.wallIso(e.deadline) });
         break;
       case "confirm-expired":
@@ -153,14 +163,20 @@ export class PressController {
           onEvent({ type: "confirm", action: e.action, deadline: null });
         }
         log.info({ action: e.action, boot: e.boot, confirmed: e.confirmed }, "button action");
-        this.perform({ action: e.action, boot: e.boot, confirmed: e.confirmed, durationMs: round(e.durationMs) });
+        this.perform({
+          action: e.action,
+          boot: e.boot,
+          confirmed: e.confirmed,
+          durationMs: round(e.durationMs),
+        });
         break;
       case "aborted":
         log.warn({ heldMs: round(e.heldMs) }, "press in progress dropped: the button line failed");
         break;
       case "fault":
         this.stuck = e.fault === "stuck";
-        if (this.stuck) log.warn("reset button held past the stuck limit: treated as stuck, nothing will happen");
+        if (this.stuck)
+          log.warn("reset button held past the stuck limit: treated as stuck, nothing will happen");
         break;
     }
   }

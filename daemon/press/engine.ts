@@ -61,9 +61,21 @@ export type Effect =
       atMs: number;
     }
   /** Perform this now. `durationMs` is the qualifying hold (not the confirming press). */
-  | { type: "action"; action: PressAction; boot: boolean; confirmed: boolean; durationMs: number; atMs: number }
+  | {
+      type: "action";
+      action: PressAction;
+      boot: boolean;
+      confirmed: boolean;
+      durationMs: number;
+      atMs: number;
+    }
   | { type: "confirm-wait"; action: ResetAction; deadline: number; atMs: number }
-  | { type: "confirm-expired"; action: ResetAction; reason: "timeout" | "other-press" | "line-fault"; atMs: number }
+  | {
+      type: "confirm-expired";
+      action: ResetAction;
+      reason: "timeout" | "other-press" | "line-fault";
+      atMs: number;
+    }
   /** A press in progress was dropped because the line failed; it is never classified. */
   | { type: "aborted"; heldMs: number; atMs: number }
   | { type: "fault"; fault: "stuck" | null; atMs: number };
@@ -249,7 +261,15 @@ export class PressEngine {
     const durationMs = endMs - press.startMs;
     const tier = classifyHold(durationMs, this.cfg);
     this.endFeedback(press, at, out);
-    const base = { type: "press", tier, durationMs, boot: press.boot, startMs: press.startMs, endMs, atMs: at } as const;
+    const base = {
+      type: "press",
+      tier,
+      durationMs,
+      boot: press.boot,
+      startMs: press.startMs,
+      endMs,
+      atMs: at,
+    } as const;
 
     const confirm = this.confirm;
     if (confirm) {
@@ -275,7 +295,14 @@ export class PressEngine {
       out.push({ ...base, outcome: "none", action: null });
     } else if (outcome.kind === "action") {
       out.push({ ...base, outcome: "action", action: outcome.action });
-      out.push({ type: "action", action: outcome.action, boot: press.boot, confirmed: false, durationMs, atMs: at });
+      out.push({
+        type: "action",
+        action: outcome.action,
+        boot: press.boot,
+        confirmed: false,
+        durationMs,
+        atMs: at,
+      });
     } else {
       const deadline = endMs + this.cfg.confirmWindowMs;
       this.confirm = { action: outcome.action, deadline, holdMs: durationMs, boot: press.boot };

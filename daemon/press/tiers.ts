@@ -83,7 +83,10 @@ export function tierBuzzer(tier: Tier): BuzzerPattern | null {
 export function releaseOutcome(
   tier: Tier,
   boot: boolean,
-): { kind: "action"; action: PressAction } | { kind: "await-confirm"; action: ResetAction } | { kind: "none" } {
+):
+  | { kind: "action"; action: PressAction }
+  | { kind: "await-confirm"; action: ResetAction }
+  | { kind: "none" } {
   switch (tier) {
     case "short":
       return { kind: "action", action: "short" };

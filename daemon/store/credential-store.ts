@@ -57,7 +57,7 @@ export class CredentialStore {
       meta: db.prepare<[], RawMeta>("SELECT * FROM meta WHERE id = 1"),
       account: db.prepare<[string], RawAccount>(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE username = ?`),
       accounts: db.prepare<[], RawAccount>(
-        `SELECT ${ACCOUNT_COLS} FROM accounts ORDER BY created_at, username`,
+        `SELECT ${ACCOUNT_COLS} FROM accounts ORDER BY created_at, rowid`,
       ),
       countAccounts: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM accounts"),
       countAdmins: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM accounts WHERE role = 'admin'"),

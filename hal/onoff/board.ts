@@ -23,14 +23,19 @@ export interface OnoffBoardOptions {
 export async function createOnoffBoard(cfg: Config["gpio"], opts: OnoffBoardOptions): Promise<Board> {
   const root = opts.sysfsRoot ?? DEFAULT_SYSFS_ROOT;
   if (!existsSync(path.join(root, "export"))) {
-    throw new GpioError(`sysfs GPIO is not available (${root}/export is missing): use board "sim" or enable CONFIG_GPIO_SYSFS`);
+    throw new GpioError(
+      `sysfs GPIO is not available (${root}/export is missing): use board "sim" or enable CONFIG_GPIO_SYSFS`,
+    );
   }
   const chip = resolveChip(root, cfg.chipLabel);
   const gpio = opts.gpio ?? (await loadOnoff());
   const where = (line: number) => `chip "${chip.label}" base ${chip.base} line ${line}`;
   if (cfg.button.bias !== "none") {
     // sysfs has no bias control; say so once instead of pretending the setting was applied.
-    opts.log.info({ bias: cfg.button.bias }, "button bias must come from the device tree: sysfs GPIO cannot set it");
+    opts.log.info(
+      { bias: cfg.button.bias },
+      "button bias must come from the device tree: sysfs GPIO cannot set it",
+    );
   }
   const onOutputError = (err: GpioError) => opts.log.error({ err }, "GPIO output failed");
 

@@ -32,7 +32,9 @@ export class OnoffButton implements ButtonPort {
     try {
       this.line = new opts.gpio.Gpio(opts.number, "in", "both", { activeLow: false });
     } catch (err) {
-      throw new GpioError(`cannot open the button GPIO ${opts.number} (${opts.where}): ${(err as Error).message}`);
+      throw new GpioError(
+        `cannot open the button GPIO ${opts.number} (${opts.where}): ${(err as Error).message}`,
+      );
     }
     this.rawRead = this.line.readSync.bind(this.line);
     // onoff reads the value inside its epoll callback without a try: a vanished line would throw
@@ -55,7 +57,9 @@ export class OnoffButton implements ButtonPort {
     try {
       v = this.rawRead();
     } catch (err) {
-      throw new GpioError(`cannot read the button GPIO ${this.opts.number} (${this.opts.where}): ${(err as Error).message}`);
+      throw new GpioError(
+        `cannot read the button GPIO ${this.opts.number} (${this.opts.where}): ${(err as Error).message}`,
+      );
     }
     return this.pressedOf(v);
   }
@@ -106,7 +110,9 @@ export class OnoffButton implements ButtonPort {
   private fail(err: unknown): void {
     if (this.closed) return;
     this.errorsInRow++;
-    const e = new GpioError(`button GPIO ${this.opts.number} (${this.opts.where}) failed: ${(err as Error).message}`);
+    const e = new GpioError(
+      `button GPIO ${this.opts.number} (${this.opts.where}) failed: ${(err as Error).message}`,
+    );
     for (const fn of this.errorListeners) fn(e);
     if (this.errorsInRow === MAX_CONSECUTIVE_ERRORS && this.watching) {
       // A dead value file can make epoll fire without end; stop listening rather than spin.
@@ -116,7 +122,9 @@ export class OnoffButton implements ButtonPort {
         // nothing more to stop
       }
       this.watching = false;
-      const gone = new GpioError(`button GPIO ${this.opts.number} (${this.opts.where}) keeps failing: no longer watched`);
+      const gone = new GpioError(
+        `button GPIO ${this.opts.number} (${this.opts.where}) keeps failing: no longer watched`,
+      );
       for (const fn of this.errorListeners) fn(gone);
     }
   }

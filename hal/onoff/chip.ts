@@ -26,7 +26,12 @@ export function listChips(sysfsRoot: string): GpioChip[] {
     const dir = path.join(sysfsRoot, name);
     const read = (f: string) => readFileSync(path.join(dir, f), "utf8").trim();
     try {
-      return { name, base: toInt(read("base"), `${dir}/base`), ngpio: toInt(read("ngpio"), `${dir}/ngpio`), label: read("label") };
+      return {
+        name,
+        base: toInt(read("base"), `${dir}/base`),
+        ngpio: toInt(read("ngpio"), `${dir}/ngpio`),
+        label: read("label"),
+      };
     } catch (err) {
       if (err instanceof GpioError) throw err;
       throw new GpioError(`cannot read GPIO chip ${dir}: ${(err as Error).message}`);
@@ -53,13 +58,16 @@ export function resolveChip(sysfsRoot: string, label: string | undefined): GpioC
 /** Global sysfs number of a line offset on `chip`. */
 export function globalNumber(chip: GpioChip, line: number, what: string): number {
   if (line >= chip.ngpio) {
-    throw new GpioError(`${what}: line ${line} is beyond chip ${chip.name} "${chip.label}" (${chip.ngpio} lines)`);
+    throw new GpioError(
+      `${what}: line ${line} is beyond chip ${chip.name} "${chip.label}" (${chip.ngpio} lines)`,
+    );
   }
   return chip.base + line;
 }
 
 function toInt(text: string, where: string): number {
   const n = Number.parseInt(text, 10);
-  if (!Number.isInteger(n) || n < 0 || String(n) !== text) throw new GpioError(`${where}: not a number: "${text}"`);
+  if (!Number.isInteger(n) || n < 0 || String(n) !== text)
+    throw new GpioError(`${where}: not a number: "${text}"`);
   return n;
 }

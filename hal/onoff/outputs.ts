@@ -1,7 +1,7 @@
 // LED and buzzer on sysfs GPIO output lines. Blinking patterns run a timer only while they are
 // shown; steady ones are one write. Write failures are reported, never thrown into the caller.
 import { GpioError } from "../../daemon/errors.js";
-import { playSteps, type Player } from "../pattern-player.js";
+import { type Player, playSteps } from "../pattern-player.js";
 import { BUZZER_WAVES, LED_WAVES } from "../patterns.js";
 import type { BuzzerPattern, BuzzerPort, LedPattern, LedPort } from "../ports.js";
 import type { GpioLine, GpioModule } from "./gpio-module.js";
@@ -35,7 +35,9 @@ class OutputLine {
   }
 
   report(err: unknown): void {
-    this.opts.onError(new GpioError(`${this.opts.what} GPIO ${this.opts.number} write failed: ${(err as Error).message}`));
+    this.opts.onError(
+      new GpioError(`${this.opts.what} GPIO ${this.opts.number} write failed: ${(err as Error).message}`),
+    );
   }
 
   close(): void {
@@ -76,7 +78,12 @@ export class OnoffLed implements LedPort {
       }
       return;
     }
-    this.player = playSteps(wave.steps, true, (on) => this.out.write(on), (err) => this.out.report(err));
+    this.player = playSteps(
+      wave.steps,
+      true,
+      (on) => this.out.write(on),
+      (err) => this.out.report(err),
+    );
   }
 
   async close(): Promise<void> {
@@ -97,7 +104,12 @@ export class OnoffBuzzer implements BuzzerPort {
   /** A new sound cuts the one playing. */
   play(pattern: BuzzerPattern): void {
     this.player?.stop();
-    this.player = playSteps(BUZZER_WAVES[pattern].steps, false, (on) => this.out.write(on), (err) => this.out.report(err));
+    this.player = playSteps(
+      BUZZER_WAVES[pattern].steps,
+      false,
+      (on) => this.out.write(on),
+      (err) => this.out.report(err),
+    );
   }
 
   async close(): Promise<void> {

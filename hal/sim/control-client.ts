@@ -49,7 +49,11 @@ export interface SimClientOptions {
   timeoutMs?: number;
 }
 
-type Waiter = { resolve: (r: SimReply) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> };
+type Waiter = {
+  resolve: (r: SimReply) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+};
 
 function nowNs(): bigint {
   return process.hrtime.bigint();
@@ -99,7 +103,11 @@ export class SimClient {
   async press(holdMs: number): Promise<PressResult> {
     const down = await this.down();
     // Node timers can wake up to a millisecond early: sleep in whole ms, then yield until due.
-    for (let rem = holdMs - (nsToMs(nowNs()) - down.sentAtMs); rem > 0; rem = holdMs - (nsToMs(nowNs()) - down.sentAtMs)) {
+    for (
+      let rem = holdMs - (nsToMs(nowNs()) - down.sentAtMs);
+      rem > 0;
+      rem = holdMs - (nsToMs(nowNs()) - down.sentAtMs)
+    ) {
       await new Promise((r) => (rem > 1 ? setTimeout(r, Math.floor(rem)) : setImmediate(r)));
     }
     const up = await this.up();
@@ -112,7 +120,9 @@ export class SimClient {
   }
 
   bounce(count: number, intervalMs: number, settle?: "down" | "up"): Promise<Sent<BounceReply>> {
-    const req: SimRequest = settle ? { op: "bounce", count, intervalMs, settle } : { op: "bounce", count, intervalMs };
+    const req: SimRequest = settle
+      ? { op: "bounce", count, intervalMs, settle }
+      : { op: "bounce", count, intervalMs };
     return this.request<BounceReply>(req, count * 2 * intervalMs + intervalMs);
   }
 

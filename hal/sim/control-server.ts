@@ -8,7 +8,13 @@ import path from "node:path";
 import type { Clock } from "../../daemon/clock.js";
 import type { Logger } from "../../daemon/log.js";
 import type { SimBoardHandle } from "./board.js";
-import { MAX_LINE_BYTES, requestSchema, type SimReply, type SimRequest, type WatchEvent } from "./protocol.js";
+import {
+  MAX_LINE_BYTES,
+  requestSchema,
+  type SimReply,
+  type SimRequest,
+  type WatchEvent,
+} from "./protocol.js";
 
 /** Subscribes to daemon events; returns the unsubscribe function. */
 export type DaemonEventSource = (listener: (e: { type: string }) => void) => () => void;
@@ -93,7 +99,12 @@ function serveConnection(socket: net.Socket, opts: ControlServerOptions): () => 
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-      send({ ok: false, error: `bad request: ${where}${issue?.message ?? "invalid"}`, atMs: clock.monotonic(), ...idOf(raw) });
+      send({
+        ok: false,
+        error: `bad request: ${where}${issue?.message ?? "invalid"}`,
+        atMs: clock.monotonic(),
+        ...idOf(raw),
+      });
       return;
     }
     execute(parsed.data);
@@ -106,13 +117,21 @@ function serveConnection(socket: net.Socket, opts: ControlServerOptions): () => 
       case "up": {
         const edge = board.press(req.op === "down");
         const state = board.state();
-        send({ ok: true, op: req.op, atMs: edge?.atMs ?? state.atMs, pressed: state.pressed, changed: edge !== null, ...id });
+        send({
+          ok: true,
+          op: req.op,
+          atMs: edge?.atMs ?? state.atMs,
+          pressed: state.pressed,
+          changed: edge !== null,
+          ...id,
+        });
         return;
       }
       case "bounce": {
         const settle = req.settle === undefined ? undefined : req.settle === "down";
         board.bounce(req.count, req.intervalMs, settle).then(
-          (r) => send({ ok: true, op: "bounce", atMs: r.atMs, startedAtMs: r.startedAtMs, edges: r.edges, ...id }),
+          (r) =>
+            send({ ok: true, op: "bounce", atMs: r.atMs, startedAtMs: r.startedAtMs, edges: r.edges, ...id }),
           (err: Error) => send({ ok: false, error: err.message, atMs: clock.monotonic(), ...id }),
         );
         return;
@@ -123,7 +142,9 @@ function serveConnection(socket: net.Socket, opts: ControlServerOptions): () => 
         if (req.op === "watch" && unsubscribers.length === 0) {
           unsubscribers.push(board.watch((e) => send(e)));
           if (opts.events) {
-            unsubscribers.push(opts.events((data) => send({ event: "daemon", data, atMs: clock.monotonic() })));
+            unsubscribers.push(
+              opts.events((data) => send({ event: "daemon", data, atMs: clock.monotonic() })),
+            );
           }
         }
         send({ ok: true, op: req.op, atMs, ...state, ...id });

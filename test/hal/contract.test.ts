@@ -43,7 +43,12 @@ for (const activeLow of [true, false]) {
     // The released button rests at its inactive level before the board opens it.
     sysfs.exportLine(512 + 17);
     sysfs.setPhysical(512 + 17, level(false));
-    const board = await createOnoffBoard(cfg, { clock, log: silentLogger(), sysfsRoot: sysfs.root, gpio: sysfs.module });
+    const board = await createOnoffBoard(cfg, {
+      clock,
+      log: silentLogger(),
+      sysfsRoot: sysfs.root,
+      gpio: sysfs.module,
+    });
     return {
       board,
       clock,

@@ -2,7 +2,18 @@
 // the way onoff works on the real one (export file, gpioN/{value,direction,edge,active_low}, reads
 // and writes through an fd on `value`). Interrupts cannot come from a plain file, so the fake
 // fires them on request, reading the level through `readSync` exactly like onoff's epoll handler.
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Direction, Edge, GpioLine, GpioModule, Level } from "../../hal/onoff/gpio-module.js";
@@ -103,11 +114,17 @@ export class FakeGpio implements GpioLine {
   ) {
     const dir = sysfs.dir(gpio);
     if (!existsSync(path.join(sysfs.root, "export"))) {
-      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${sysfs.root}/export'`), { code: "ENOENT" });
+      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${sysfs.root}/export'`), {
+        code: "ENOENT",
+      });
     }
     if (!existsSync(dir)) sysfs.exportLine(gpio);
-    if (options?.activeLow !== undefined) writeFileSync(path.join(dir, "active_low"), options.activeLow ? "1" : "0");
-    writeFileSync(path.join(dir, "direction"), direction === "high" || direction === "low" ? "out" : direction);
+    if (options?.activeLow !== undefined)
+      writeFileSync(path.join(dir, "active_low"), options.activeLow ? "1" : "0");
+    writeFileSync(
+      path.join(dir, "direction"),
+      direction === "high" || direction === "low" ? "out" : direction,
+    );
     if (direction === "high") sysfs.setPhysical(gpio, 1);
     if (direction === "low") sysfs.setPhysical(gpio, 0);
     if (edge && direction === "in") writeFileSync(path.join(dir, "edge"), edge);

@@ -95,7 +95,10 @@ describe("createBoard", () => {
     expect(actions[0]?.action).toBe("short");
     expect(Math.abs((actions[0]?.durationMs ?? 0) - r.commandedMs)).toBeLessThan(5);
     expect(watched).toContainEqual(
-      expect.objectContaining({ event: "daemon", data: expect.objectContaining({ type: "press", tier: "short" }) }),
+      expect.objectContaining({
+        event: "daemon",
+        data: expect.objectContaining({ type: "press", tier: "short" }),
+      }),
     );
     await c.close();
   });

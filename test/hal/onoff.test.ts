@@ -96,7 +96,10 @@ describe("onoff back end: polarity and lines", () => {
     const s = tree();
     s.exportLine(512 + 17);
     writeFileSync(path.join(s.dir(512 + 17), "active_low"), "1");
-    const board = await open(s, { button: { line: 17, activeLow: true }, led: { line: 27, activeLow: true } });
+    const board = await open(s, {
+      button: { line: 17, activeLow: true },
+      led: { line: 27, activeLow: true },
+    });
     expect(s.attr(512 + 17, "active_low")).toBe("0");
     expect(s.attr(512 + 17, "edge")).toBe("both");
     expect(s.attr(512 + 17, "direction")).toBe("in");
@@ -214,7 +217,12 @@ describe("onoff back end: button failures", () => {
       },
     } as unknown as typeof s.module;
     await expect(
-      createOnoffBoard(gpioConfig({}), { clock: new FakeClock(), log: silentLogger(), sysfsRoot: s.root, gpio: failing }),
+      createOnoffBoard(gpioConfig({}), {
+        clock: new FakeClock(),
+        log: silentLogger(),
+        sysfsRoot: s.root,
+        gpio: failing,
+      }),
     ).rejects.toThrow(/button GPIO 529.*EBUSY/);
   });
 });

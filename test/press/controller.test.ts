@@ -10,14 +10,19 @@ import { defaults } from "./helpers.js";
 
 const clock: Clock = { now: () => Date.now(), monotonic: () => Date.now() };
 
-function setup(opts: { initiallyPressed?: boolean; onAction?: (a: ActionRequest) => void | Promise<void> } = {}) {
+function setup(
+  opts: { initiallyPressed?: boolean; onAction?: (a: ActionRequest) => void | Promise<void> } = {},
+) {
   const board = new SimBoard({ clock, initiallyPressed: opts.initiallyPressed ?? false });
   const events: DaemonEvent[] = [];
   const actions: ActionRequest[] = [];
   const logs: Record<string, unknown>[] = [];
   const boardEvents: SimEvent[] = [];
   board.watch((e) => boardEvents.push(e));
-  const log = createLogger({ level: "debug", destination: { write: (s: string) => void logs.push(JSON.parse(s)) } });
+  const log = createLogger({
+    level: "debug",
+    destination: { write: (s: string) => void logs.push(JSON.parse(s)) },
+  });
   const controller = new PressController({
     board,
     button: defaults,
@@ -75,11 +80,16 @@ describe("press controller on the simulated board", () => {
     board.press(false);
     expect(actions).toEqual([]); // classified only once the release settled
     vi.advanceTimersByTime(defaults.debounceMs);
-    expect(actions).toEqual([{ action: "credential-reset", boot: false, confirmed: false, durationMs: 7000 }]);
+    expect(actions).toEqual([
+      { action: "credential-reset", boot: false, confirmed: false, durationMs: 7000 },
+    ]);
     expect(of("press")).toEqual([
       { type: "press", tier: "credential", durationMs: 7000, boot: false, action: "credential-reset" },
     ]);
-    expect(logs.find((l) => l.msg === "button press classified")).toMatchObject({ tier: "credential", durationMs: 7000 });
+    expect(logs.find((l) => l.msg === "button press classified")).toMatchObject({
+      tier: "credential",
+      durationMs: 7000,
+    });
     expect(board.led.pattern).toBe("off");
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -115,7 +125,9 @@ describe("press controller on the simulated board", () => {
     expect(board.led.pattern).toBe("confirm-wait");
     const [wait] = of("confirm");
     expect(wait?.action).toBe("factory-reset");
-    expect(Date.parse(wait?.deadline ?? "")).toBe(Date.now() - defaults.debounceMs + defaults.confirmWindowMs);
+    expect(Date.parse(wait?.deadline ?? "")).toBe(
+      Date.now() - defaults.debounceMs + defaults.confirmWindowMs,
+    );
     vi.advanceTimersByTime(2000);
     press(board, 300);
     expect(actions).toEqual([{ action: "factory-reset", boot: false, confirmed: true, durationMs: 16_000 }]);

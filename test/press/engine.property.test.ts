@@ -10,7 +10,9 @@ const T0 = 1_000_000;
 // (1e6 ms and up carry about 1e-10 ms of precision).
 const fraction = fc.double({ min: 0, max: 0.999, noNaN: true });
 const resets = (effects: Effect[]) =>
-  effects.filter((e) => e.type === "action" && e.action !== "short").map((e) => (e as { action: string }).action);
+  effects
+    .filter((e) => e.type === "action" && e.action !== "short")
+    .map((e) => (e as { action: string }).action);
 
 /** Valid configurations: random debounce and thresholds that the loader accepts. */
 const config = fc
@@ -20,21 +22,23 @@ const config = fc
     factoryGap: fc.integer({ min: 1, max: 20_000 }),
     stuckGap: fc.integer({ min: 5000, max: 30_000 }),
   })
-  .map(({ debounceMs, credentialMs, factoryGap, stuckGap }) =>
-    parseConfig({
-      button: {
-        debounceMs,
-        shortMaxMs: Math.max(2000, debounceMs * 4),
-        credentialMs,
-        factoryMs: credentialMs + factoryGap,
-        stuckMs: credentialMs + factoryGap + stuckGap,
-      },
-    }).button,
+  .map(
+    ({ debounceMs, credentialMs, factoryGap, stuckGap }) =>
+      parseConfig({
+        button: {
+          debounceMs,
+          shortMaxMs: Math.max(2000, debounceMs * 4),
+          credentialMs,
+          factoryMs: credentialMs + factoryGap,
+          stuckMs: credentialMs + factoryGap + stuckGap,
+        },
+      }).button,
   );
 
 /** Moves the engine to `t`, firing every deadline on the way like the shell's single timer. */
 function runTo(engine: PressEngine, t: number, out: Effect[]): void {
-  for (let d = engine.nextDeadline(); d !== null && d <= t; d = engine.nextDeadline()) out.push(...engine.tick(d));
+  for (let d = engine.nextDeadline(); d !== null && d <= t; d = engine.nextDeadline())
+    out.push(...engine.tick(d));
   out.push(...engine.tick(t));
 }
 
@@ -110,25 +114,31 @@ describe("press engine properties", () => {
   it("a button that stays down never produces a reset, whatever came before", () => {
     const step = fc.tuple(fc.boolean(), fc.double({ min: 0, max: 40_000, noNaN: true }));
     fc.assert(
-      fc.property(config, fc.boolean(), fc.array(step, { maxLength: 20 }), fc.array(fc.double({ min: 0, max: 1e8, noNaN: true }), { maxLength: 10 }), (cfg, bootPressed, history, ticks) => {
-        const engine = new PressEngine(cfg);
-        engine.arm(T0, bootPressed);
-        let t = T0;
-        const before: Effect[] = [];
-        for (const [pressed, gap] of history) {
-          t += gap;
+      fc.property(
+        config,
+        fc.boolean(),
+        fc.array(step, { maxLength: 20 }),
+        fc.array(fc.double({ min: 0, max: 1e8, noNaN: true }), { maxLength: 10 }),
+        (cfg, bootPressed, history, ticks) => {
+          const engine = new PressEngine(cfg);
+          engine.arm(T0, bootPressed);
+          let t = T0;
+          const before: Effect[] = [];
+          for (const [pressed, gap] of history) {
+            t += gap;
+            runTo(engine, t, before);
+            before.push(...engine.edge(pressed, t));
+          }
+          // From here on the button goes down and stays down.
+          t += 1;
           runTo(engine, t, before);
-          before.push(...engine.edge(pressed, t));
-        }
-        // From here on the button goes down and stays down.
-        t += 1;
-        runTo(engine, t, before);
-        const after: Effect[] = [...engine.edge(true, t)];
-        for (const dt of [...ticks].sort((a, b) => a - b)) runTo(engine, t + dt, after);
-        runTo(engine, t + 1e9, after);
-        expect(resets(after)).toEqual([]);
-        expect(after.filter((e) => e.type === "press")).toEqual([]);
-      }),
+          const after: Effect[] = [...engine.edge(true, t)];
+          for (const dt of [...ticks].sort((a, b) => a - b)) runTo(engine, t + dt, after);
+          runTo(engine, t + 1e9, after);
+          expect(resets(after)).toEqual([]);
+          expect(after.filter((e) => e.type === "press")).toEqual([]);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -150,30 +160,24 @@ describe("press engine properties", () => {
 
   it("a boot hold in a reset tier plus a confirming short press in time does reset", () => {
     fc.assert(
-      fc.property(
-        config,
-        fraction,
-        fraction,
-        fraction,
-        (cfg, fHold, fWait, fPress) => {
-          const hold = cfg.credentialMs + fHold * (cfg.stuckMs - cfg.credentialMs);
-          const wait = cfg.debounceMs + fWait * (cfg.confirmWindowMs - cfg.debounceMs);
-          const confirm = cfg.debounceMs + fPress * (cfg.shortMaxMs - cfg.debounceMs);
-          const engine = new PressEngine(cfg);
-          const out: Effect[] = [...engine.arm(T0, true)];
-          const release = T0 + hold;
-          runTo(engine, release, out);
-          out.push(...engine.edge(false, release));
-          runTo(engine, release + wait, out);
-          out.push(...engine.edge(true, release + wait));
-          runTo(engine, release + wait + confirm, out);
-          out.push(...engine.edge(false, release + wait + confirm));
-          runTo(engine, release + wait + confirm + 3600_000, out);
-          const expected = hold < cfg.factoryMs ? "credential-reset" : "factory-reset";
-          expect(resets(out)).toEqual([expected]);
-          expect(out.filter((e) => e.type === "action")).toHaveLength(1);
-        },
-      ),
+      fc.property(config, fraction, fraction, fraction, (cfg, fHold, fWait, fPress) => {
+        const hold = cfg.credentialMs + fHold * (cfg.stuckMs - cfg.credentialMs);
+        const wait = cfg.debounceMs + fWait * (cfg.confirmWindowMs - cfg.debounceMs);
+        const confirm = cfg.debounceMs + fPress * (cfg.shortMaxMs - cfg.debounceMs);
+        const engine = new PressEngine(cfg);
+        const out: Effect[] = [...engine.arm(T0, true)];
+        const release = T0 + hold;
+        runTo(engine, release, out);
+        out.push(...engine.edge(false, release));
+        runTo(engine, release + wait, out);
+        out.push(...engine.edge(true, release + wait));
+        runTo(engine, release + wait + confirm, out);
+        out.push(...engine.edge(false, release + wait + confirm));
+        runTo(engine, release + wait + confirm + 3600_000, out);
+        const expected = hold < cfg.factoryMs ? "credential-reset" : "factory-reset";
+        expect(resets(out)).toEqual([expected]);
+        expect(out.filter((e) => e.type === "action")).toHaveLength(1);
+      }),
       { numRuns: 300 },
     );
   });

@@ -73,7 +73,11 @@ describe("press engine: live feedback at every threshold (±1 ms)", () => {
 
 describe("press engine: debounce", () => {
   it(`a pulse of ${debounceMs - 1} ms is ignored, one of ${debounceMs} ms is a short press`, () => {
-    const glitch = new EngineRig().edge(true).wait(debounceMs - 1).edge(false).wait(1000);
+    const glitch = new EngineRig()
+      .edge(true)
+      .wait(debounceMs - 1)
+      .edge(false)
+      .wait(1000);
     expect(glitch.effects).toEqual([]);
     const press = new EngineRig().edge(true).wait(debounceMs).edge(false).wait(1000);
     expect(press.of("press")[0]).toMatchObject({ tier: "short", durationMs: debounceMs });
@@ -84,7 +88,12 @@ describe("press engine: debounce", () => {
     const start = rig.now;
     // Contact bounce on press and release, plus a release glitch mid-hold.
     rig.edge(true).wait(2).edge(false).wait(3).edge(true).wait(1).edge(false).wait(2).edge(true);
-    rig.wait(3000).edge(false).wait(5).edge(true).wait(4000 - 5);
+    rig
+      .wait(3000)
+      .edge(false)
+      .wait(5)
+      .edge(true)
+      .wait(4000 - 5);
     const releaseAt = rig.now;
     rig.edge(false).wait(4).edge(true).wait(3).edge(false).wait(1000);
     const [press] = rig.of("press");
@@ -95,13 +104,21 @@ describe("press engine: debounce", () => {
 
   it("holds back feedback while a release is being debounced", () => {
     // Released 1 ms before the credential threshold: no beep, classified dead.
-    const rig = new EngineRig().edge(true).wait(credentialMs - 1).edge(false).wait(debounceMs);
+    const rig = new EngineRig()
+      .edge(true)
+      .wait(credentialMs - 1)
+      .edge(false)
+      .wait(debounceMs);
     expect(rig.of("buzzer")).toEqual([]);
     expect(rig.of("press")[0]?.tier).toBe("dead");
   });
 
   it("fires overdue feedback when a release glitch ends", () => {
-    const rig = new EngineRig().edge(true).wait(credentialMs - 5).edge(false).wait(10);
+    const rig = new EngineRig()
+      .edge(true)
+      .wait(credentialMs - 5)
+      .edge(false)
+      .wait(10);
     expect(rig.of("buzzer")).toEqual([]);
     rig.edge(true);
     expect(rig.of("buzzer").map((b) => b.pattern)).toEqual(["beep"]);
@@ -127,7 +144,11 @@ describe("press engine: debounce", () => {
 describe("press engine: confirmation", () => {
   it("a short press within the window performs the factory reset and is consumed", () => {
     const rig = new EngineRig().press(16_000).wait(1000).clear().press(300);
-    expect(rig.of("press")[0]).toMatchObject({ outcome: "confirmation", action: "factory-reset", tier: "short" });
+    expect(rig.of("press")[0]).toMatchObject({
+      outcome: "confirmation",
+      action: "factory-reset",
+      tier: "short",
+    });
     expect(rig.of("action")).toEqual([
       expect.objectContaining({ action: "factory-reset", confirmed: true, boot: false, durationMs: 16_000 }),
     ]);
@@ -137,7 +158,10 @@ describe("press engine: confirmation", () => {
   it(`the window is [release, release + ${confirmWindowMs}): a press starting 1 ms before the end counts`, () => {
     const rig = new EngineRig().press(16_000);
     const deadline = rig.of("confirm-wait")[0]?.deadline ?? Number.NaN;
-    rig.wait(deadline - rig.now - 1).clear().press(300);
+    rig
+      .wait(deadline - rig.now - 1)
+      .clear()
+      .press(300);
     expect(rig.actions()).toEqual(["factory-reset"]);
   });
 
@@ -153,7 +177,13 @@ describe("press engine: confirmation", () => {
   it("a press that starts in time but settles after the deadline still confirms", () => {
     const rig = new EngineRig().press(16_000);
     const deadline = rig.of("confirm-wait")[0]?.deadline ?? Number.NaN;
-    rig.wait(deadline - rig.now - 10).clear().edge(true).wait(500).edge(false).wait(debounceMs);
+    rig
+      .wait(deadline - rig.now - 10)
+      .clear()
+      .edge(true)
+      .wait(500)
+      .edge(false)
+      .wait(debounceMs);
     expect(rig.of("confirm-expired")).toEqual([]);
     expect(rig.actions()).toEqual(["factory-reset"]);
   });
@@ -181,7 +211,12 @@ describe("press engine: confirmation", () => {
 describe("press engine: boot hold", () => {
   it("times a button already down from arm and needs confirmation for a credential reset", () => {
     const rig = new EngineRig(defaults, true).wait(6000).edge(false).wait(debounceMs);
-    expect(rig.of("press")[0]).toMatchObject({ tier: "credential", boot: true, durationMs: 6000, outcome: "await-confirm" });
+    expect(rig.of("press")[0]).toMatchObject({
+      tier: "credential",
+      boot: true,
+      durationMs: 6000,
+      outcome: "await-confirm",
+    });
     expect(rig.actions()).toEqual([]);
     rig.wait(2000).press(200);
     expect(rig.of("action")).toEqual([

@@ -10,7 +10,13 @@ describe("indicator", () => {
   });
 
   it("follows the precedence holding > confirm-wait > done > fault > setup-pending", () => {
-    const all = { holding: "slow-blink" as const, confirmWait: true, doneUntilMs: 100, fault: true, firstBoot: true };
+    const all = {
+      holding: "slow-blink" as const,
+      confirmWait: true,
+      doneUntilMs: 100,
+      fault: true,
+      firstBoot: true,
+    };
     expect(chooseLed(all, 0)).toBe("slow-blink");
     expect(chooseLed({ ...all, holding: null }, 0)).toBe("confirm-wait");
     expect(chooseLed({ ...all, holding: null, confirmWait: false }, 0)).toBe("done");

@@ -83,7 +83,7 @@ describe("USB grant watcher", () => {
     watcher.close();
   });
 
-  it("notices a folder replaced under it through the slow identity check alone", async () => {
+  it("notices a folder replaced under it (same path, new inode: a mount)", async () => {
     const media = path.join(tmp.dir, "slow");
     const dir = path.join(media, "usb");
     mkdirSync(dir, { recursive: true });

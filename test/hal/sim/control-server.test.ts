@@ -114,7 +114,14 @@ describe("sim control socket", () => {
     await c.down();
     board.led.set("fast-blink");
     const s = await c.state();
-    expect(s.reply).toMatchObject({ ok: true, op: "state", pressed: true, led: "fast-blink", edges: 1, lineFailed: false });
+    expect(s.reply).toMatchObject({
+      ok: true,
+      op: "state",
+      pressed: true,
+      led: "fast-blink",
+      edges: 1,
+      lineFailed: false,
+    });
     await c.close();
   });
 
@@ -132,7 +139,15 @@ describe("sim control socket", () => {
 
   it("refuses bad requests with ok:false and carries on", async () => {
     const replies = await raw(
-      ['not json', '{"op":"jump"}', '{"op":"down","atMs":1}', '{"op":"bounce","count":0,"intervalMs":5,"id":"x"}', '{"op":"state","id":7}'].join("\n") + "\n",
+      [
+        "not json",
+        '{"op":"jump"}',
+        '{"op":"down","atMs":1}',
+        '{"op":"bounce","count":0,"intervalMs":5,"id":"x"}',
+        '{"op":"state","id":7}',
+      ]
+        .map((l) => `${l}\n`)
+        .join(""),
       5,
     );
     expect(replies.slice(0, 4).every((r) => r.ok === false && typeof r.atMs === "number")).toBe(true);

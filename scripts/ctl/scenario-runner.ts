@@ -1,0 +1,135 @@
+// Plays a press scenario against a running daemon on the simulated board and checks the outcome.
+import { setTimeout as sleep } from "node:timers/promises";
+import { SimClient } from "../../hal/sim/control-client.js";
+import { call, openEventStream, type StreamEvent } from "./client.js";
+import type { Scenario, Step } from "./scenario-file.js";
+
+/** A password the policy accepts, used only to provision the scenario's admin. */
+const SCENARIO_ADMIN = { username: "scenario-admin", password: "correct horse battery staple 42" };
+
+interface StatusBody {
+  state: string;
+  generation: number;
+  setupWindow?: { open?: boolean };
+}
+
+export interface ScenarioResult {
+  name: string;
+  passed: boolean;
+  failures: string[];
+  observed: {
+    presses: { tier: string; action: string; boot: boolean; durationMs: number }[];
+    led: string[];
+    buzzer: string[];
+    fault: string | null;
+    state: string;
+    generationDelta: number;
+    setupWindowOpen: boolean | undefined;
+  };
+}
+
+export async function playScenario(
+  s: Scenario,
+  apiSocket: string,
+  simSocket: string,
+): Promise<ScenarioResult> {
+  const events: StreamEvent[] = [];
+  const stream = await openEventStream(apiSocket, (e) => events.push(e));
+  const sim = await SimClient.connect(simSocket);
+  try {
+    let before = await call<StatusBody>(apiSocket, { path: "/v1/status" });
+    if (s.provisioned && before.state === "first-boot") {
+      await call(apiSocket, { method: "POST", path: "/v1/setup", body: SCENARIO_ADMIN });
+      before = await call<StatusBody>(apiSocket, { path: "/v1/status" });
+    }
+    events.length = 0;
+    const t0 = performance.now();
+    for (const step of s.timeline) {
+      const wait = t0 + step.at - performance.now();
+      if (wait > 0) await sleep(wait);
+      await playStep(sim, step);
+    }
+    await sleep(s.settleMs);
+    const after = await call<StatusBody>(apiSocket, { path: "/v1/status" });
+    return check(s, events, before, after);
+  } finally {
+    stream.close();
+    await sim.close();
+  }
+}
+
+async function playStep(sim: SimClient, step: Step): Promise<void> {
+  if ("button" in step) {
+    await (step.button === "down" ? sim.down() : sim.up());
+  } else if ("press" in step) {
+    await sim.press(step.press);
+  } else {
+    await sim.bounce(step.bounce.count, step.bounce.intervalMs, step.bounce.settle);
+  }
+}
+
+function check(s: Scenario, events: StreamEvent[], before: StatusBody, after: StatusBody): ScenarioResult {
+  const of = (type: string) => events.filter((e) => e.type === type).map((e) => e.data);
+  const presses = of("press").map((d) => ({
+    tier: String(d.tier),
+    action: String(d.action),
+    boot: Boolean(d.boot),
+    durationMs: Number(d.durationMs),
+  }));
+  const led = of("led").map((d) => String(d.pattern));
+  const buzzer = of("buzzer").map((d) => String(d.pattern));
+  const faults = of("fault").map((d) => (d.fault === null ? null : String(d.fault)));
+  const observed = {
+    presses,
+    led,
+    buzzer,
+    fault: faults.length ? (faults[faults.length - 1] ?? null) : null,
+    state: after.state,
+    generationDelta: after.generation - before.generation,
+    setupWindowOpen: after.setupWindow?.open,
+  };
+  const failures: string[] = [];
+  const x = s.expect;
+  if (presses.length !== x.presses.length) {
+    failures.push(
+      `expected ${x.presses.length} classified press(es), saw ${presses.length}: ${summary(presses)}`,
+    );
+  } else {
+    x.presses.forEach((want, i) => {
+      const got = presses[i];
+      if (!got) return;
+      if (got.tier !== want.tier) failures.push(`press ${i + 1}: tier ${got.tier}, expected ${want.tier}`);
+      if (want.action !== undefined && got.action !== want.action)
+        failures.push(`press ${i + 1}: action ${got.action}, expected ${want.action}`);
+      if (want.boot !== undefined && got.boot !== want.boot)
+        failures.push(`press ${i + 1}: boot ${got.boot}, expected ${want.boot}`);
+    });
+  }
+  if (x.state !== undefined && after.state !== x.state)
+    failures.push(`state ${after.state}, expected ${x.state}`);
+  if (x.generationDelta !== undefined && observed.generationDelta !== x.generationDelta)
+    failures.push(`generation changed by ${observed.generationDelta}, expected ${x.generationDelta}`);
+  if (x.setupWindowOpen !== undefined && observed.setupWindowOpen !== x.setupWindowOpen)
+    failures.push(`setup window open=${observed.setupWindowOpen}, expected ${x.setupWindowOpen}`);
+  if (x.led?.includes && !isSubsequence(x.led.includes, led))
+    failures.push(`LED patterns [${led.join(", ")}] do not include [${x.led.includes.join(", ")}] in order`);
+  for (const bad of x.led?.excludes ?? [])
+    if (led.includes(bad)) failures.push(`LED showed ${bad}, which it never should here`);
+  if (x.led?.final !== undefined && led[led.length - 1] !== x.led.final)
+    failures.push(`final LED ${led[led.length - 1] ?? "(unchanged)"}, expected ${x.led.final}`);
+  if (x.buzzer && buzzer.join(",") !== x.buzzer.join(","))
+    failures.push(`buzzer [${buzzer.join(", ")}], expected [${x.buzzer.join(", ")}]`);
+  if (x.fault !== undefined && observed.fault !== x.fault)
+    failures.push(`fault ${observed.fault}, expected ${x.fault}`);
+  return { name: s.name, passed: failures.length === 0, failures, observed };
+}
+
+function isSubsequence(want: string[], seen: string[]): boolean {
+  let i = 0;
+  for (const p of seen) if (p === want[i]) i++;
+  return i === want.length;
+}
+
+function summary(presses: { tier: string; action: string; durationMs: number }[]): string {
+  return presses.map((p) => `${p.tier}/${p.action} ${Math.round(p.durationMs)} ms`).join("; ") || "none";
+}
