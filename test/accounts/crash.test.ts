@@ -1,0 +1,240 @@
+// Issue 2, must show 5: SIGKILL at random moments of setups, resets, logins, user creations and
+// password changes, over 200 times. After every kill the store must pass integrity_check and hold
+// exactly the state before or after the operation that was cut, never a mix, and every account
+// must verify with the password it was last given, under the pepper of its generation.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { rawVerify } from "../../daemon/crypto/argon2-hasher.js";
+import { readPepper } from "../../daemon/crypto/pepper.js";
+import { type CrashModel, crashPassword } from "../helpers/credentials-crash-child.js";
+import { makeTempDir } from "../helpers/credentials.js";
+
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "../helpers/credentials-crash-child.ts");
+const LANES = 2;
+const KILLS_PER_LANE = Number(process.env.CRASH_KILLS_PER_LANE ?? 105);
+
+const temps: (() => void)[] = [];
+afterAll(() => {
+  for (const c of temps) c();
+});
+
+interface Observed {
+  generation: number;
+  users: Record<string, { role: string; hash: string; generation: number; sessions: number }>;
+  tokens: number;
+}
+
+function clone(m: CrashModel): CrashModel {
+  return JSON.parse(JSON.stringify(m)) as CrashModel;
+}
+
+/** The model after one logged operation. */
+function apply(m: CrashModel, op: string[]): CrashModel {
+  const next = clone(m);
+  const [kind, a, b] = op;
+  const user = (name: string | undefined) => {
+    const u = name ? next.users[name] : undefined;
+    if (!u) throw new Error(`log names unknown user ${name}`);
+    return u;
+  };
+  switch (kind) {
+    case "setup":
+      return { generation: m.generation, users: { owner: { n: 0, role: "admin", version: 0, sessions: 0 } }, tokens: 0 };
+    case "reset":
+      return { generation: m.generation + 1, users: {}, tokens: 0 };
+    case "login":
+      user(a).sessions++;
+      return next;
+    case "create":
+      next.users[a as string] = { n: Number((a as string).replace("staff", "")), role: b as never, version: 0, sessions: 0 };
+      return next;
+    case "change": {
+      const u = user(a);
+      u.version = Number(b);
+      u.sessions = 1;
+      return next;
+    }
+    case "token":
+      next.tokens++;
+      return next;
+    default:
+      throw new Error(`unknown op ${op.join(" ")}`);
+  }
+}
+
+function observe(stateDir: string): Observed {
+  const db = new Database(path.join(stateDir, "credentials.db"));
+  try {
+    const check = db.pragma("integrity_check") as { integrity_check: string }[];
+    expect(check).toEqual([{ integrity_check: "ok" }]);
+    const generation = (db.prepare("SELECT generation FROM meta").get() as { generation: number }).generation;
+    const users: Observed["users"] = {};
+    for (const r of db.prepare("SELECT username, role, hash, generation FROM accounts").all() as {
+      username: string;
+      role: string;
+      hash: string;
+      generation: number;
+    }[]) {
+      users[r.username] = { role: r.role, hash: r.hash, generation: r.generation, sessions: 0 };
+    }
+    for (const r of db.prepare("SELECT username, count(*) AS n FROM sessions GROUP BY username").all() as {
+      username: string;
+      n: number;
+    }[]) {
+      const u = users[r.username];
+      if (!u) throw new Error(`session of a missing account ${r.username}`);
+      u.sessions = r.n;
+    }
+    const tokens = (db.prepare("SELECT count(*) AS n FROM api_tokens").get() as { n: number }).n;
+    return { generation, users, tokens };
+  } finally {
+    db.close();
+  }
+}
+
+function sameShape(m: CrashModel, o: Observed): boolean {
+  if (m.generation !== o.generation || m.tokens !== o.tokens) return false;
+  const names = Object.keys(m.users).sort();
+  if (names.join() !== Object.keys(o.users).sort().join()) return false;
+  return names.every((n) => {
+    const mu = m.users[n];
+    const ou = o.users[n];
+    return mu && ou && mu.role === ou.role && mu.sessions === ou.sessions && ou.generation === o.generation;
+  });
+}
+
+/** Every account verifies with the password the model says it has, under its generation's pepper. */
+async function hashesUsable(stateDir: string, m: CrashModel, o: Observed): Promise<boolean> {
+  const names = Object.keys(o.users);
+  if (names.length === 0) return true;
+  const pepper = readPepper(stateDir, o.generation);
+  if (!pepper) return false;
+  const results = await Promise.all(
+    names.map((n) => {
+      const u = m.users[n];
+      const hash = o.users[n]?.hash;
+      return u && hash ? rawVerify(hash, crashPassword(o.generation, u.n, u.version), pepper) : false;
+    }),
+  );
+  return results.every(Boolean);
+}
+
+function runChild(
+  stateDir: string,
+  logFile: string,
+  model: CrashModel,
+): { child: ChildProcess; ready: Promise<void>; exited: Promise<{ code: number | null; signal: string | null }>; stderr: () => string } {
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, stateDir, logFile, JSON.stringify(model)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  const ready = new Promise<void>((resolve) => {
+    child.stdout?.on("data", (d: Buffer) => {
+      if (d.toString().includes("ready")) resolve();
+    });
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return { child, ready, exited, stderr: () => err };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function lane(id: number): Promise<{ kills: number; cutOps: Record<string, number>; generation: number }> {
+  const t = makeTempDir(`recoveryd-crash-${id}-`);
+  temps.push(t.cleanup);
+  const stateDir = path.join(t.dir, "state");
+  let model: CrashModel = { generation: 1, users: {}, tokens: 0 };
+  const cutOps: Record<string, number> = {};
+  let opened = false;
+  for (let kill = 0; kill < KILLS_PER_LANE; kill++) {
+    const logFile = path.join(t.dir, `child-${kill}.log`);
+    writeFileSync(logFile, "");
+    const run = runChild(stateDir, logFile, model);
+    // Mostly kill while operations run; sometimes during start-up and recovery.
+    if (Math.random() < 0.15) await sleep(Math.random() * 400);
+    else {
+      await Promise.race([run.ready, run.exited]);
+      await sleep(Math.random() * 150);
+    }
+    run.child.kill("SIGKILL");
+    const exit = await run.exited;
+    if (exit.signal !== "SIGKILL") throw new Error(`child exited by itself (${exit.code}): ${run.stderr()}`);
+
+    const lines = readFileSync(logFile, "utf8").split("\n").filter(Boolean).map((l) => l.split(" "));
+    let done = model;
+    let pending: string[] | null = null;
+    for (const line of lines) {
+      const [word, ...op] = line;
+      if (word === "ready") {
+        // The child's own open must have found the state we validated, and kept one pepper.
+        expect({ generation: Number(op[0]), wiped: op[1], peppers: op[2] }).toEqual({
+          generation: done.generation,
+          wiped: "0",
+          peppers: String(done.generation),
+        });
+        opened = true;
+      } else if (word === "begin") pending = op;
+      else if (word === "end") {
+        if (!pending || pending[0] !== op[0]) throw new Error(`log out of order: ${line.join(" ")}`);
+        done = apply(done, pending);
+        pending = null;
+      }
+    }
+    if (!opened) {
+      // Killed before the very first open completed: there may be nothing at all yet.
+      try {
+        observe(stateDir);
+      } catch {
+        continue;
+      }
+    }
+    const o = observe(stateDir);
+    const candidates = pending ? [done, apply(done, pending)] : [done];
+    let matched: CrashModel | null = null;
+    for (const c of candidates) {
+      if (sameShape(c, o) && (await hashesUsable(stateDir, c, o))) {
+        matched = c;
+        break;
+      }
+    }
+    if (!matched) {
+      throw new Error(
+        `lane ${id} kill ${kill}: mixed or broken state\nobserved ${JSON.stringify(o)}\ncandidates ${JSON.stringify(candidates)}\nlog:\n${lines.map((l) => l.join(" ")).join("\n")}`,
+      );
+    }
+    if (pending) {
+      const key = `${pending[0]}:${matched === done ? "old" : "new"}`;
+      cutOps[key] = (cutOps[key] ?? 0) + 1;
+    }
+    model = matched;
+  }
+  return { kills: KILLS_PER_LANE, cutOps, generation: model.generation };
+}
+
+describe("crash injection", () => {
+  it(`survives ${LANES * KILLS_PER_LANE} SIGKILLs at random moments with no mixed state`, { timeout: 240_000 }, async () => {
+    const t0 = performance.now();
+    const lanes = await Promise.all(Array.from({ length: LANES }, (_, i) => lane(i)));
+    const kills = lanes.reduce((n, l) => n + l.kills, 0);
+    const cut: Record<string, number> = {};
+    for (const l of lanes) for (const [k, v] of Object.entries(l.cutOps)) cut[k] = (cut[k] ?? 0) + v;
+    console.info(
+      `crash injection: ${kills} kills in ${((performance.now() - t0) / 1000).toFixed(1)} s; operations cut mid-way (and the state found): ${JSON.stringify(cut)}; generations reached ${lanes.map((l) => l.generation).join(", ")}`,
+    );
+    expect(kills).toBeGreaterThanOrEqual(200);
+    // The kills did land inside resets and inside hashing operations.
+    expect(Object.keys(cut).some((k) => k.startsWith("reset"))).toBe(true);
+    expect(Object.keys(cut).some((k) => k.startsWith("setup") || k.startsWith("change") || k.startsWith("create"))).toBe(
+      true,
+    );
+  });
+});
