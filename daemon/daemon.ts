@@ -17,6 +17,7 @@ import { loadFactoryData } from "./recovery/factory-data.js";
 import { createRecovery } from "./recovery/service.js";
 import { createNotifier } from "./systemd/notify.js";
 import { installTestHooks } from "./test-hooks.js";
+import { deprioritizeHelperThreads } from "./thread-priority.js";
 
 export interface DaemonOptions {
   env: NodeJS.ProcessEnv;
@@ -58,6 +59,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   // Accounts need the security-code check that recovery owns, and recovery resets accounts:
   // the check is bound late so each side gets the other.
   let recoveryRef: ReturnType<typeof createRecovery> | undefined;
+  // The controller exists only once the board is up; state changes before that just wait for it.
+  let controllerRef: PressController | undefined;
   const accounts = await openAccounts({
     stateDir: paths.stateDir,
     config,
@@ -70,14 +73,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
     onStateChange: (state, generation) => {
       events.publish({ type: "state", state, generation });
-      controller.setIndicatorState({ firstBoot: state === "first-boot", fault: null });
+      controllerRef?.setIndicatorState({ firstBoot: state === "first-boot", fault: null });
     },
   });
   const recovery = createRecovery({ stateDir: paths.stateDir, config, clock, log, audit, accounts, factory });
   recoveryRef = recovery;
   await recovery.resumeIfPending();
 
-  const board = await createBoard(config, { runtimeDir: paths.runtimeDir, clock, log });
+  const board = await createBoard(config, {
+    runtimeDir: paths.runtimeDir,
+    clock,
+    log,
+    events: (fn) => events.subscribe(fn),
+  });
   const controller: PressController = new PressController({
     board,
     button: config.button,
@@ -88,6 +96,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       void handlePressAction(action.action, { accounts, recovery, controller, audit, log });
     },
   });
+
+  controllerRef = controller;
 
   const apiSocket = path.join(paths.runtimeDir, "api.sock");
   const api = await startApiServer({
@@ -107,6 +117,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   const status = accounts.status();
   controller.setIndicatorState({ firstBoot: status.state === "first-boot", fault: null });
+  // The thread pool exists by now (the store hashed once at open): keep it below the button.
+  deprioritizeHelperThreads(log);
   controller.arm();
 
   const notifier = createNotifier(opts.env, log);

@@ -46,15 +46,16 @@ export async function createBoard(cfg: Config, opts: CreateBoardOptions): Promis
     log: opts.log,
     events: opts.events,
   });
-  const sim = Object.assign(Object.create(null) as object, {
+  // Only the handle's methods, so callers cannot reach around the Board interface.
+  const sim: SimBoardHandle & { socketPath: string } = {
     socketPath,
-    press: board.press.bind(board),
-    bounce: board.bounce.bind(board),
-    failLine: board.failLine.bind(board),
-    repairLine: board.repairLine.bind(board),
-    state: board.state.bind(board),
-    watch: board.watch.bind(board),
-  }) as SimBoardHandle & { socketPath: string };
+    press: (down) => board.press(down),
+    bounce: (count, intervalMs, settle) => board.bounce(count, intervalMs, settle),
+    failLine: (message) => board.failLine(message),
+    repairLine: () => board.repairLine(),
+    state: () => board.state(),
+    watch: (listener) => board.watch(listener),
+  };
   return {
     kind: "sim",
     button: board.button,

@@ -107,6 +107,8 @@ elif [ -d "$SRC/node_modules" ]; then
   say "copying $SRC/node_modules and pruning dev dependencies"
   cp -a "$SRC/node_modules" "$NEW/node_modules"
   (cd "$NEW" && npm prune --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
+  # npm leaves the emptied scope folders (@vitest, ...) behind.
+  find "$NEW/node_modules" -mindepth 1 -maxdepth 1 -type d -empty -delete
 else
   command -v npm >/dev/null || die "npm not found (or give --node-modules DIR)"
   say "npm ci --omit=dev (compiles native modules)"

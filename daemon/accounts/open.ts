@@ -69,8 +69,10 @@ export async function openAccounts(opts: OpenAccountsOptions): Promise<OpenedAcc
     if (calibration)
       log.info({ event: "argon2-calibration", params, ms: calibration.measuredMs, reused }, "argon2");
     const hasher = new Argon2Hasher(params, new Limiter(config.argon2.maxConcurrent, config.argon2.maxQueue));
-    // Unknown names are verified against this, so they cost what a real account costs.
-    const dummyHash = await rawHash(randomBytes(24).toString("base64url"), params, randomBytes(32));
+    // Unknown names are verified against this, so they cost what a real account costs. Computed
+    // in the background: start-up does not wait ~25 ms for it, the first unknown name might.
+    const dummyHash = rawHash(randomBytes(24).toString("base64url"), params, randomBytes(32));
+    dummyHash.catch(() => {});
     const guard = new LoginGuard(store.lockout, rulesFromConfig(config.lockout), clock);
     guard.prune();
     const service = new AccountServiceImpl({

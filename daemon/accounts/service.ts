@@ -62,7 +62,7 @@ export interface AccountServiceDeps {
   keyring: Keyring;
   hasher: Argon2Hasher;
   /** A hash of a random password at the current parameters: unknown names verify against it. */
-  dummyHash: string;
+  dummyHash: Promise<string>;
   gate: SetupGate;
   guard: LoginGuard;
   config: Config;
@@ -398,7 +398,7 @@ export class AccountServiceImpl implements AccountService {
     try {
       const { generation, pepper } = this.keyring;
       const account = this.d.store.getAccount(name);
-      const ok = await this.d.hasher.verify(account?.hash ?? this.d.dummyHash, password, pepper);
+      const ok = await this.d.hasher.verify(account?.hash ?? (await this.d.dummyHash), password, pepper);
       this.ensureOpen();
       // Reset meanwhile: whatever was verified no longer exists. Not the caller's failure.
       if (generation !== this.keyring.generation) throw new InvalidCredentialsError();

@@ -89,8 +89,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
     // While the request is still arriving, silence means a stalled client: drop it. Once it is
     // complete the wait is ours (a login queued behind other hashes), so the socket stays.
+    // A body being read has its own deadline (requestTimeoutMs, answered with 408).
+    let bodyReading = false;
     res.on("timeout", () => {
-      if (!req.complete) req.socket.destroy();
+      if (!req.complete && !bodyReading) req.socket.destroy();
     });
     let bodyRead = false;
     try {
@@ -107,7 +109,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const readBody = async (): Promise<unknown> => {
         if (bodyRead) throw new Error("request body read twice");
         bodyRead = true;
-        return readJsonBody(req, limits.maxBodyBytes, limits.requestTimeoutMs);
+        bodyReading = true;
+        try {
+          return await readJsonBody(req, limits.maxBodyBytes, limits.requestTimeoutMs);
+        } finally {
+          bodyReading = false;
+        }
       };
       const ctx: RouteContext = {
         req,

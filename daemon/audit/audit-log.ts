@@ -9,7 +9,8 @@
 //                        so button timing is unaffected, and an entry is durable within one flash
 //                        sync time (ms) of being recorded.
 //   "every":             fdatasync before record() returns; blocks the loop for a flash sync per entry.
-//   "none":              leave it to the kernel's writeback (seconds); benchmarks and tests.
+//   "none":              no fsync at all, not even at rotation or close: the kernel writes back within
+//                        seconds. For benchmarks and tests, not for the board.
 // A power cut mid-write can leave a partial last line: a "torn tail" (see torn.ts). It is not an
 // entry and not tampering; verify reports it as `tornTail`, and the next open appends a newline and
 // an `audit-torn-tail` entry that vouches for exactly those bytes (length, SHA-256), so the file
@@ -267,7 +268,7 @@ export class AuditLog implements AuditSink {
       // No older file survives (first file, or keepFiles 1): the header itself is the oldest entry.
       fields: { ...headerFields(this.last.seq === 0 ? null : this.last, anchor ?? { seq, prev: this.last.hash }) },
     });
-    rotate(this.dir, plan, header);
+    rotate(this.dir, plan, header, this.sync !== "none");
     const current = path.join(this.dir, fileName(0));
     this.fd = fs.openSync(current, "a", 0o640);
     this.size = fs.fstatSync(this.fd).size;
@@ -281,7 +282,7 @@ export class AuditLog implements AuditSink {
     this.fd = null;
     this.fdGeneration++;
     try {
-      fs.fdatasyncSync(fd);
+      if (this.sync !== "none") fs.fdatasyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }

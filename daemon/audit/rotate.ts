@@ -68,13 +68,16 @@ export function planRotation(dir: string, keepFiles: number): { plan: ShiftPlan;
   return { plan, anchor: null };
 }
 
-/** Steps 1-3 with a header already sealed by the caller (it holds the anchor from planRotation). */
-export function rotate(dir: string, plan: ShiftPlan, header: AuditEntry): void {
-  writeSynced(path.join(dir, NEXT), Buffer.from(`${serializeEntry(header)}\n`, "utf8"));
-  fsyncDir(dir);
+/**
+ * Steps 1-3 with a header already sealed by the caller (it holds the anchor from planRotation).
+ * `durable` false skips the fsyncs (sync mode "none": tests and benchmarks, never the board).
+ */
+export function rotate(dir: string, plan: ShiftPlan, header: AuditEntry, durable = true): void {
+  writeFile(path.join(dir, NEXT), Buffer.from(`${serializeEntry(header)}\n`, "utf8"), durable);
+  if (durable) fsyncDir(dir); // audit.next.log must exist on disk before anything is dropped
   executeShift(dir, plan);
   fs.renameSync(path.join(dir, NEXT), path.join(dir, fileName(0)));
-  fsyncDir(dir);
+  if (durable) fsyncDir(dir);
 }
 
 /** At open: finish or discard a rotation that a crash interrupted. Returns true if it did anything. */
@@ -117,11 +120,11 @@ export function writeAll(fd: number, buf: Buffer): void {
   while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
 }
 
-function writeSynced(file: string, data: Buffer): void {
+function writeFile(file: string, data: Buffer, durable: boolean): void {
   const fd = fs.openSync(file, "w", 0o640);
   try {
     writeAll(fd, data);
-    fs.fdatasyncSync(fd);
+    if (durable) fs.fdatasyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }

@@ -24,7 +24,17 @@ export function digitsOf(s: string): string {
   return s.replace(/[^0-9]/g, "");
 }
 
-const LEET: Record<string, string> = { "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", $: "s", "!": "i" };
+const LEET: Record<string, string> = {
+  "0": "o",
+  "1": "i",
+  "3": "e",
+  "4": "a",
+  "5": "s",
+  "7": "t",
+  "@": "a",
+  $: "s",
+  "!": "i",
+};
 const LEET_RUN = /[\p{L}013457@$!]+/gu;
 
 /**

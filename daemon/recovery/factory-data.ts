@@ -24,18 +24,20 @@ const deviceIdSchema = z
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: "must not contain control characters" });
 
 function publicJwk(crv: OkpCurve) {
-  return z
-    .object({
-      kty: z.literal("OKP"),
-      crv: z.literal(crv),
-      x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes of base64url"),
-    })
-    .loose()
-    // A private half here would hand the vendor key to whoever reads the flash.
-    .refine((jwk) => !("d" in jwk), {
-      message: "must be a public key (a private key has no place in factory data)",
-      path: ["d"],
-    });
+  return (
+    z
+      .object({
+        kty: z.literal("OKP"),
+        crv: z.literal(crv),
+        x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes of base64url"),
+      })
+      .loose()
+      // A private half here would hand the vendor key to whoever reads the flash.
+      .refine((jwk) => !("d" in jwk), {
+        message: "must be a public key (a private key has no place in factory data)",
+        path: ["d"],
+      })
+  );
 }
 
 const vendorKeySchema = z

@@ -260,7 +260,9 @@ export function createRecovery(opts: RecoveryOptions): RecoveryService {
         // verify() audits the attempt itself (outcome, reason, lockout), and throws when locked.
         const ok = await securityCode.verify(code, "credential-reset");
         if (!ok) throw new RecoveryRefusedError("wrong_code", "wrong security code");
-        return remoteCredentialReset("recovery.reset", "security-code", { path: "security-code" });
+        return remoteCredentialReset("recovery.security-code", "security-code", {
+          purpose: "credential-reset",
+        });
       });
     },
 

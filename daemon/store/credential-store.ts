@@ -56,9 +56,7 @@ export class CredentialStore {
     this.st = {
       meta: db.prepare<[], RawMeta>("SELECT * FROM meta WHERE id = 1"),
       account: db.prepare<[string], RawAccount>(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE username = ?`),
-      accounts: db.prepare<[], RawAccount>(
-        `SELECT ${ACCOUNT_COLS} FROM accounts ORDER BY created_at, rowid`,
-      ),
+      accounts: db.prepare<[], RawAccount>(`SELECT ${ACCOUNT_COLS} FROM accounts ORDER BY created_at, rowid`),
       countAccounts: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM accounts"),
       countAdmins: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM accounts WHERE role = 'admin'"),
       insertAccount: db.prepare(

@@ -44,6 +44,8 @@ export interface NotifierOptions {
   pid?: number;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Parses WATCHDOG_USEC / WATCHDOG_PID the way sd_watchdog_enabled(3) does. */
 export function watchdogIntervalMs(env: NodeJS.ProcessEnv, pid: number): number | undefined {
   const usecText = env.WATCHDOG_USEC;
@@ -55,7 +57,8 @@ export function watchdogIntervalMs(env: NodeJS.ProcessEnv, pid: number): number 
     // The watchdog belongs to another process (e.g. inherited through a wrapper): not ours to feed.
     if (!/^\d+$/.test(pidText) || Number(pidText) !== pid) return undefined;
   }
-  return Math.max(1, Math.floor(usec / 2000));
+  // setInterval turns anything above 2^31-1 ms into 1 ms: that would be a spawn storm.
+  return Math.min(MAX_TIMER_MS, Math.max(1, Math.floor(usec / 2000)));
 }
 
 /** Removes what would break the newline-separated datagram format. */

@@ -87,7 +87,9 @@ delete qemuEnv.WATCHDOG_PID;
       `arm64 Node ${r.node} under qemu loads better-sqlite3 (SQLite ${r.sqlite}), argon2, epoll in ${r.loadMs} ms; argon2id m=19456 t=2 p=1 hash ${r.hashMs} ms, verify ${r.verifyMs} ms (process ${ms(t)} ms)`,
     );
   } else {
-    fail(`arm64 Node under qemu: status ${probe.status} ${probe.error?.message ?? ""} ${probe.stderr?.slice(-400)}`);
+    fail(
+      `arm64 Node under qemu: status ${probe.status} ${probe.error?.message ?? ""} ${probe.stderr?.slice(-400)}`,
+    );
     finish();
   }
 }
@@ -208,7 +210,9 @@ try {
   });
   const startMs = ms(tStart);
   if (status0.state === "first-boot") {
-    pass(`daemon under qemu-aarch64 answers GET /v1/status ${startMs} ms after spawn: first-boot, generation ${status0.generation}`);
+    pass(
+      `daemon under qemu-aarch64 answers GET /v1/status ${startMs} ms after spawn: first-boot, generation ${status0.generation}`,
+    );
   } else fail(`unexpected first status ${JSON.stringify(status0)}`);
 
   let t = performance.now();
@@ -219,7 +223,8 @@ try {
   t = performance.now();
   const login = await api("POST", "/v1/login", { username: "admin", password });
   const token = login.body?.token;
-  if (login.status === 200 && typeof token === "string") pass(`login: 200, role ${login.body.role}, in ${ms(t)} ms`);
+  if (login.status === 200 && typeof token === "string")
+    pass(`login: 200, role ${login.body.role}, in ${ms(t)} ms`);
   else fail(`login: ${login.status} ${JSON.stringify(login.body)}`);
   const session = await api("GET", "/v1/session", undefined, token);
   const provisioned = await api("GET", "/v1/status");
@@ -247,7 +252,9 @@ try {
       `${Math.round(held)} ms press (board clock; ${ms(tDown)} ms wall) via sim.sock: credential reset, first-boot again ${ms(t)} ms after release, generation ${gen0} -> ${after.generation}, old session 401, setup window ${after.setupWindow?.open ? "open" : "closed"}`,
     );
   } else {
-    fail(`press round trip: down ${JSON.stringify(down)} up ${JSON.stringify(up)} session ${dead.status} status ${JSON.stringify(after)}`);
+    fail(
+      `press round trip: down ${JSON.stringify(down)} up ${JSON.stringify(up)} session ${dead.status} status ${JSON.stringify(after)}`,
+    );
   }
 } catch (err) {
   fail(`${err.message}`);

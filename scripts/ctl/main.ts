@@ -103,6 +103,11 @@ function report(io: CtlIo, json: boolean, err: unknown, command: string | undefi
 /** A refusal in words, with what to do about it when the daemon said so. */
 function refusal(err: ApiError): string {
   const parts = [`refused: ${err.message}`];
+  const issues = err.details.issues;
+  if (Array.isArray(issues) && issues.length > 0) {
+    const list = issues.map((i: { path?: string; message?: string }) => `${i.path || "body"}: ${i.message}`);
+    parts[0] += ` (${list.join("; ")})`;
+  }
   const reason = err.details.reason;
   if (typeof reason === "string" && !err.message.includes(reason)) parts.push(`(${reason})`);
   if (err.status === 401 && err.code === "unauthorized") parts.push("— log in first: recoveryctl login USERNAME");

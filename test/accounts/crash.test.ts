@@ -2,25 +2,67 @@
 // password changes, over 200 times. After every kill the store must pass integrity_check and hold
 // exactly the state before or after the operation that was cut, never a mix, and every account
 // must verify with the password it was last given, under the pepper of its generation.
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawVerify } from "../../daemon/crypto/argon2-hasher.js";
 import { readPepper } from "../../daemon/crypto/pepper.js";
+import { makeTempDir, testConfig } from "../helpers/credentials.js";
 import { type CrashModel, crashPassword } from "../helpers/credentials-crash-child.js";
-import { makeTempDir } from "../helpers/credentials.js";
 
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "../helpers/credentials-crash-child.ts");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const CHILD_TS = path.join(ROOT, "test/helpers/credentials-crash-child.ts");
 const LANES = 2;
 const KILLS_PER_LANE = Number(process.env.CRASH_KILLS_PER_LANE ?? 105);
+
+const CONFIG = testConfig({ argon2: { maxConcurrent: 1 }, setupWindow: { openAtBoot: true } });
 
 const temps: (() => void)[] = [];
 afterAll(() => {
   for (const c of temps) c();
 });
+
+/**
+ * The child is compiled once to plain JavaScript: every kill costs a process start, and node
+ * starts in a third of the time it takes under tsx. Falls back to tsx if tsc is unavailable.
+ */
+let childCommand: string[] = ["--import", "tsx", CHILD_TS];
+beforeAll(() => {
+  const out = makeTempDir("recoveryd-crash-child-");
+  temps.push(out.cleanup);
+  try {
+    execFileSync(
+      path.join(ROOT, "node_modules/.bin/tsc"),
+      [
+        "--ignoreConfig",
+        "--outDir",
+        out.dir,
+        "--rootDir",
+        ROOT,
+        "--module",
+        "nodenext",
+        "--moduleResolution",
+        "nodenext",
+        "--target",
+        "es2022",
+        "--skipLibCheck",
+        "--types",
+        "node",
+        "--verbatimModuleSyntax",
+        CHILD_TS,
+      ],
+      { cwd: ROOT, stdio: "pipe" },
+    );
+    writeFileSync(path.join(out.dir, "package.json"), '{"type":"module"}');
+    symlinkSync(path.join(ROOT, "node_modules"), path.join(out.dir, "node_modules"), "dir");
+    childCommand = [path.join(out.dir, "test/helpers/credentials-crash-child.js")];
+  } catch (err) {
+    console.warn(`crash child runs under tsx: tsc failed (${(err as Error).message.split("\n")[0]})`);
+  }
+}, 60_000);
 
 interface Observed {
   generation: number;
@@ -43,14 +85,23 @@ function apply(m: CrashModel, op: string[]): CrashModel {
   };
   switch (kind) {
     case "setup":
-      return { generation: m.generation, users: { owner: { n: 0, role: "admin", version: 0, sessions: 0 } }, tokens: 0 };
+      return {
+        generation: m.generation,
+        users: { owner: { n: 0, role: "admin", version: 0, sessions: 0 } },
+        tokens: 0,
+      };
     case "reset":
       return { generation: m.generation + 1, users: {}, tokens: 0 };
     case "login":
       user(a).sessions++;
       return next;
     case "create":
-      next.users[a as string] = { n: Number((a as string).replace("staff", "")), role: b as never, version: 0, sessions: 0 };
+      next.users[a as string] = {
+        n: Number((a as string).replace("staff", "")),
+        role: b as never,
+        version: 0,
+        sessions: 0,
+      };
       return next;
     case "change": {
       const u = user(a);
@@ -123,32 +174,47 @@ async function hashesUsable(stateDir: string, m: CrashModel, o: Observed): Promi
   return results.every(Boolean);
 }
 
-function runChild(
-  stateDir: string,
-  logFile: string,
-  model: CrashModel,
-): { child: ChildProcess; ready: Promise<void>; exited: Promise<{ code: number | null; signal: string | null }>; stderr: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, stateDir, logFile, JSON.stringify(model)], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+interface Child {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Resolves with the kind of the child's n-th operation once it has begun ("" if it exited). */
+  begun(n: number): Promise<string>;
+  stderr(): string;
+}
+
+function runChild(stateDir: string, logFile: string, model: CrashModel): Child {
+  const args = [...childCommand, stateDir, logFile, JSON.stringify(model), JSON.stringify(CONFIG)];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr?.on("data", (d: Buffer) => {
     err += d.toString();
   });
-  const ready = new Promise<void>((resolve) => {
-    child.stdout?.on("data", (d: Buffer) => {
-      if (d.toString().includes("ready")) resolve();
-    });
+  const begins: string[] = [];
+  let partial = "";
+  const waiters: { n: number; resolve: (kind: string) => void }[] = [];
+  child.stdout?.on("data", (d: Buffer) => {
+    const lines = (partial + d.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    for (const l of lines) if (l.startsWith("begin ")) begins.push(l.split(" ")[1] ?? "");
+    for (const w of waiters) if (w.n <= begins.length) w.resolve(begins[w.n - 1] ?? "");
   });
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
-  return { child, ready, exited, stderr: () => err };
+  return {
+    child,
+    exited,
+    begun: (n) =>
+      Promise.race([new Promise<string>((resolve) => waiters.push({ n, resolve })), exited.then(() => "")]),
+    stderr: () => err,
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function lane(id: number): Promise<{ kills: number; cutOps: Record<string, number>; generation: number }> {
+async function lane(
+  id: number,
+): Promise<{ kills: number; cutOps: Record<string, number>; generation: number }> {
   const t = makeTempDir(`recoveryd-crash-${id}-`);
   temps.push(t.cleanup);
   const stateDir = path.join(t.dir, "state");
@@ -159,17 +225,23 @@ async function lane(id: number): Promise<{ kills: number; cutOps: Record<string,
     const logFile = path.join(t.dir, `child-${kill}.log`);
     writeFileSync(logFile, "");
     const run = runChild(stateDir, logFile, model);
-    // Mostly kill while operations run; sometimes during start-up and recovery.
+    // Mostly kill inside an operation: after the 1st to 4th has begun, within about its length
+    // (aimed by operation, not by clock, so a loaded machine still cuts operations; a reset
+    // takes a few ms, a hashing operation tens). Sometimes kill during start-up, where the
+    // pepper files are reconciled and an interrupted compaction is finished.
     if (Math.random() < 0.15) await sleep(Math.random() * 400);
     else {
-      await Promise.race([run.ready, run.exited]);
-      await sleep(Math.random() * 150);
+      const kind = await run.begun(1 + Math.floor(Math.random() * 4));
+      await sleep(Math.random() * (kind === "reset" ? 8 : 60));
     }
     run.child.kill("SIGKILL");
     const exit = await run.exited;
     if (exit.signal !== "SIGKILL") throw new Error(`child exited by itself (${exit.code}): ${run.stderr()}`);
 
-    const lines = readFileSync(logFile, "utf8").split("\n").filter(Boolean).map((l) => l.split(" "));
+    const lines = readFileSync(logFile, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" "));
     let done = model;
     let pending: string[] | null = null;
     for (const line of lines) {
@@ -221,7 +293,9 @@ async function lane(id: number): Promise<{ kills: number; cutOps: Record<string,
 }
 
 describe("crash injection", () => {
-  it(`survives ${LANES * KILLS_PER_LANE} SIGKILLs at random moments with no mixed state`, { timeout: 240_000 }, async () => {
+  it(`survives ${LANES * KILLS_PER_LANE} SIGKILLs at random moments with no mixed state`, {
+    timeout: 240_000,
+  }, async () => {
     const t0 = performance.now();
     const lanes = await Promise.all(Array.from({ length: LANES }, (_, i) => lane(i)));
     const kills = lanes.reduce((n, l) => n + l.kills, 0);
@@ -233,8 +307,8 @@ describe("crash injection", () => {
     expect(kills).toBeGreaterThanOrEqual(200);
     // The kills did land inside resets and inside hashing operations.
     expect(Object.keys(cut).some((k) => k.startsWith("reset"))).toBe(true);
-    expect(Object.keys(cut).some((k) => k.startsWith("setup") || k.startsWith("change") || k.startsWith("create"))).toBe(
-      true,
-    );
+    expect(
+      Object.keys(cut).some((k) => k.startsWith("setup") || k.startsWith("change") || k.startsWith("create")),
+    ).toBe(true);
   });
 });

@@ -27,7 +27,9 @@ describe("login flood", () => {
   it("with maxConcurrent 1: every login completes or gets a 429, never two hashes at once", async () => {
     const { accounts, results } = await flood(5);
     const ok = results.filter((r) => r.status === "fulfilled");
-    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason);
+    const rejected = results
+      .filter((r): r is PromiseRejectedResult => r.status === "rejected")
+      .map((r) => r.reason);
     const busy = rejected.filter((e) => e instanceof TooManyRequestsError);
     const wrong = rejected.filter((e) => e instanceof InvalidCredentialsError);
     expect(ok.length + busy.length + wrong.length).toBe(20);

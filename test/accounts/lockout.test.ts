@@ -69,10 +69,14 @@ describe("lockout", () => {
     await second.accounts.login("owner", STRONG_PASSWORD);
     // A success forgives; five new failures lock for 5 minutes again, the next five for 10.
     for (let i = 0; i < 5; i++) await second.accounts.login("owner", "nope-nope-nope").catch(() => {});
-    await expect(second.accounts.login("owner", STRONG_PASSWORD)).rejects.toMatchObject({ retryAfterSeconds: 300 });
+    await expect(second.accounts.login("owner", STRONG_PASSWORD)).rejects.toMatchObject({
+      retryAfterSeconds: 300,
+    });
     clock.advance(5 * MIN);
     for (let i = 0; i < 5; i++) await second.accounts.login("owner", "nope-nope-nope").catch(() => {});
-    await expect(second.accounts.login("owner", STRONG_PASSWORD)).rejects.toMatchObject({ retryAfterSeconds: 600 });
+    await expect(second.accounts.login("owner", STRONG_PASSWORD)).rejects.toMatchObject({
+      retryAfterSeconds: 600,
+    });
   });
 
   it("locks unknown names the same way, at the same argon2 cost", async () => {
@@ -83,7 +87,9 @@ describe("lockout", () => {
     await accounts.setup({ username: "owner", password: STRONG_PASSWORD });
     const v0 = accounts.hasher.stats.verifies;
     for (let i = 0; i < 5; i++) {
-      await expect(accounts.login("ghost", "whatever-it-is-1")).rejects.toBeInstanceOf(InvalidCredentialsError);
+      await expect(accounts.login("ghost", "whatever-it-is-1")).rejects.toBeInstanceOf(
+        InvalidCredentialsError,
+      );
     }
     expect(accounts.hasher.stats.verifies - v0).toBe(5);
     await expect(accounts.login("Ghost", "whatever-it-is-1")).rejects.toMatchObject({ status: 423 });
@@ -100,7 +106,9 @@ describe("lockout", () => {
     const results = await Promise.allSettled(
       Array.from({ length: 12 }, () => accounts.login("owner", "guess-guess-guess")),
     );
-    const reasons = results.map((r) => (r.status === "rejected" ? (r.reason as { status: number }).status : 200));
+    const reasons = results.map((r) =>
+      r.status === "rejected" ? (r.reason as { status: number }).status : 200,
+    );
     expect(reasons.filter((s) => s === 401)).toHaveLength(5);
     expect(reasons.filter((s) => s === 423)).toHaveLength(7);
     expect(accounts.hasher.stats.verifies - v0).toBe(5);
@@ -110,7 +118,9 @@ describe("lockout", () => {
     const other = await openTest(t2.dir, { configOverrides: { argon2: { maxConcurrent: 4 } } });
     cleanups.unshift(() => other.accounts.close());
     await other.accounts.setup({ username: "owner", password: STRONG_PASSWORD });
-    const ok = await Promise.all(Array.from({ length: 8 }, () => other.accounts.login("owner", STRONG_PASSWORD)));
+    const ok = await Promise.all(
+      Array.from({ length: 8 }, () => other.accounts.login("owner", STRONG_PASSWORD)),
+    );
     expect(ok).toHaveLength(8);
   });
 });

@@ -75,7 +75,8 @@ describe("credential reset", () => {
     const { accounts } = await openTest(tmp());
     await accounts.setup({ username: "owner", password: STRONG_PASSWORD });
     await accounts.credentialReset("button", { openWindow: true, issueSetupToken: false });
-    const setup = (password: string, username = "frontdesk") => reasonOf(accounts.setup({ username, password }));
+    const setup = (password: string, username = "frontdesk") =>
+      reasonOf(accounts.setup({ username, password }));
 
     expect(await setup("1234")).toBe("vendor_default");
     expect(await setup("admin")).toBe("vendor_default");
@@ -95,12 +96,19 @@ describe("credential reset", () => {
   });
 
   it("hands a remote caller a one-time setup token instead of opening the window", async () => {
-    const { accounts, config } = await openTest(tmp(), { configOverrides: { setupWindow: { openAtBoot: false } } });
+    const { accounts, config } = await openTest(tmp(), {
+      configOverrides: { setupWindow: { openAtBoot: false } },
+    });
     await accounts.setup({ username: "owner", password: STRONG_PASSWORD }).catch(() => {});
     expect(accounts.status().setupWindow.open).toBe(false);
-    const outcome = await accounts.credentialReset("security-code", { openWindow: false, issueSetupToken: true });
+    const outcome = await accounts.credentialReset("security-code", {
+      openWindow: false,
+      issueSetupToken: true,
+    });
     expect(outcome.setupToken).toMatch(/^rdu_/);
-    expect(Date.parse(outcome.setupTokenExpiresAt ?? "")).toBe(Date.UTC(2026, 0, 1) + config.setupWindow.minutes * 60_000);
+    expect(Date.parse(outcome.setupTokenExpiresAt ?? "")).toBe(
+      Date.UTC(2026, 0, 1) + config.setupWindow.minutes * 60_000,
+    );
     expect(accounts.status().setupWindow.open).toBe(false);
     await expect(accounts.setup({ username: "owner", password: STRONG_PASSWORD })).rejects.toBeInstanceOf(
       SetupClosedError,
@@ -135,7 +143,9 @@ describe("credential reset", () => {
       if (existsSync(path.join(aside.dir, f))) copyFileSync(path.join(aside.dir, f), path.join(dir, f));
     }
     const raw = new Database(path.join(dir, "credentials.db"));
-    const oldHash = (raw.prepare("SELECT hash FROM accounts WHERE username = 'owner'").get() as { hash: string }).hash;
+    const oldHash = (
+      raw.prepare("SELECT hash FROM accounts WHERE username = 'owner'").get() as { hash: string }
+    ).hash;
     raw.close();
     // Whatever pepper is on the disk now, the old hash does not verify with it.
     expect(readPepper(dir, 1)).toBeNull();
@@ -149,7 +159,9 @@ describe("credential reset", () => {
     expect(await rawVerify(oldHash, STRONG_PASSWORD, oldPepper as Buffer)).toBe(true);
 
     const reopened = await openTest(dir);
-    await expect(reopened.accounts.login("owner", STRONG_PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(reopened.accounts.login("owner", STRONG_PASSWORD)).rejects.toBeInstanceOf(
+      InvalidCredentialsError,
+    );
     expect(reopened.accounts.status()).toMatchObject({ state: "first-boot", accounts: 0 });
     expect(reopened.audit.count("credential-store-wiped")).toBe(1);
     expect(reopened.accounts.generation).toBeGreaterThan(2);

@@ -11,7 +11,13 @@ import {
   ValidationError,
 } from "../../daemon/errors.js";
 import type { Principal } from "../../daemon/services.js";
-import { makeTempDir, OTHER_STRONG_PASSWORD, openTest, STRONG_PASSWORD, type TestAccounts } from "../helpers/credentials.js";
+import {
+  makeTempDir,
+  OTHER_STRONG_PASSWORD,
+  openTest,
+  STRONG_PASSWORD,
+  type TestAccounts,
+} from "../helpers/credentials.js";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -46,7 +52,12 @@ describe("setup", () => {
   it("needs the window, a setup token or the security code", async () => {
     let codeChecks = 0;
     const { accounts, clock, audit } = await fresh({
-      securityCode: { verify: async (c) => (codeChecks++, c === "ABCD-EFGH-JKLM-NPQR") },
+      securityCode: {
+        verify: async (c) => {
+          codeChecks++;
+          return c === "ABCD-EFGH-JKLM-NPQR";
+        },
+      },
     });
     expect(accounts.status().setupWindow.open).toBe(true);
     clock.advance(15 * 60_000);
@@ -58,11 +69,17 @@ describe("setup", () => {
       accounts.setup({ username: "owner", password: STRONG_PASSWORD, securityCode: "WRONG" }),
     ).rejects.toBeInstanceOf(SetupClosedError);
     // A weak password is refused before a security-code attempt is spent on it.
-    await expect(accounts.setup({ username: "owner", password: "1234", securityCode: "WRONG" })).rejects.toMatchObject({
+    await expect(
+      accounts.setup({ username: "owner", password: "1234", securityCode: "WRONG" }),
+    ).rejects.toMatchObject({
       reason: "vendor_default",
     });
     expect(codeChecks).toBe(1);
-    await accounts.setup({ username: "owner", password: STRONG_PASSWORD, securityCode: "ABCD-EFGH-JKLM-NPQR" });
+    await accounts.setup({
+      username: "owner",
+      password: STRONG_PASSWORD,
+      securityCode: "ABCD-EFGH-JKLM-NPQR",
+    });
     expect(accounts.status().state).toBe("provisioned");
     expect(audit.events.find((e) => e.event === "setup")?.fields).toEqual({
       username: "owner",
@@ -118,8 +135,14 @@ describe("login and sessions", () => {
     const r = await accounts.login("owner", STRONG_PASSWORD);
     expect(r).toMatchObject({ role: "admin", expiresAt: new Date(clock.now() + 480 * 60_000).toISOString() });
     expect(r.token).toMatch(/^rds_[A-Za-z0-9_-]{43}$/);
-    expect(accounts.authenticate(`Bearer ${r.token}`)).toMatchObject({ username: "owner", role: "admin", kind: "session" });
-    await expect(accounts.login("owner", OTHER_STRONG_PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
+    expect(accounts.authenticate(`Bearer ${r.token}`)).toMatchObject({
+      username: "owner",
+      role: "admin",
+      kind: "session",
+    });
+    await expect(accounts.login("owner", OTHER_STRONG_PASSWORD)).rejects.toBeInstanceOf(
+      InvalidCredentialsError,
+    );
     await expect(accounts.login("nobody", STRONG_PASSWORD)).rejects.toMatchObject({ status: 401 });
     expect(await accounts.login("OWNER", STRONG_PASSWORD)).toMatchObject({ role: "admin" });
   });
@@ -149,7 +172,9 @@ describe("login and sessions", () => {
   });
 
   it("expires sessions and API tokens, and logout ends a session", async () => {
-    const { accounts, admin, clock } = await provisioned({ configOverrides: { sessions: { ttlMinutes: 10 } } });
+    const { accounts, admin, clock } = await provisioned({
+      configOverrides: { sessions: { ttlMinutes: 10 } },
+    });
     const s = await accounts.login("owner", STRONG_PASSWORD);
     const t = accounts.createToken(admin, { name: "app", ttlDays: 1 });
     clock.advance(10 * 60_000);
@@ -198,7 +223,11 @@ describe("login and sessions", () => {
 describe("users, roles and tokens", () => {
   it("lets admins manage users and tokens, and no one else", async () => {
     const { accounts, admin, audit } = await provisioned();
-    await accounts.createUser(admin, { username: "guard", password: OTHER_STRONG_PASSWORD, role: "operator" });
+    await accounts.createUser(admin, {
+      username: "guard",
+      password: OTHER_STRONG_PASSWORD,
+      role: "operator",
+    });
     await accounts.createUser(admin, { username: "lobby", password: "maple-river-stone-88", role: "viewer" });
     expect(accounts.listUsers(admin).map((u) => `${u.username}:${u.role}`)).toEqual([
       "owner:admin",
@@ -216,7 +245,11 @@ describe("users, roles and tokens", () => {
       accounts.createUser(admin, { username: "GUARD", password: "maple-river-stone-99", role: "viewer" }),
     ).rejects.toMatchObject({ status: 409, code: "user_exists" });
     await expect(
-      accounts.createUser(admin, { username: "new", password: "maple-river-stone-99", role: "root" as never }),
+      accounts.createUser(admin, {
+        username: "new",
+        password: "maple-river-stone-99",
+        role: "root" as never,
+      }),
     ).rejects.toBeInstanceOf(ValidationError);
     await expect(
       accounts.createUser(admin, { username: "weak", password: "admin", role: "viewer" }),
@@ -244,16 +277,20 @@ describe("users, roles and tokens", () => {
     const a = await accounts.login("lobby", OTHER_STRONG_PASSWORD);
     const b = await accounts.login("lobby", OTHER_STRONG_PASSWORD);
     const who: Principal = accounts.authenticate(a.token);
-    await expect(accounts.changePassword(who, "not-the-password-1", "maple-river-stone-88")).rejects.toBeInstanceOf(
-      InvalidCredentialsError,
-    );
-    await expect(accounts.changePassword(who, OTHER_STRONG_PASSWORD, "lobby-lobby-lobby")).rejects.toMatchObject({
+    await expect(
+      accounts.changePassword(who, "not-the-password-1", "maple-river-stone-88"),
+    ).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(
+      accounts.changePassword(who, OTHER_STRONG_PASSWORD, "lobby-lobby-lobby"),
+    ).rejects.toMatchObject({
       reason: "context",
     });
     await accounts.changePassword(who, OTHER_STRONG_PASSWORD, "maple-river-stone-88");
     expect(accounts.authenticate(a.token).username).toBe("lobby");
     expect(() => accounts.authenticate(b.token)).toThrow(UnauthorizedError);
-    await expect(accounts.login("lobby", OTHER_STRONG_PASSWORD)).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(accounts.login("lobby", OTHER_STRONG_PASSWORD)).rejects.toBeInstanceOf(
+      InvalidCredentialsError,
+    );
     await accounts.login("lobby", "maple-river-stone-88");
     expect(audit.count("password-changed")).toBe(1);
   });
@@ -275,7 +312,13 @@ describe("secrets", () => {
     await accounts.login("owner", "wrong-password-typed-here").catch(() => {});
     const r = await accounts.credentialReset("grant", { openWindow: false, issueSetupToken: true });
     const dump = JSON.stringify(audit.events);
-    for (const secret of [STRONG_PASSWORD, "wrong-password-typed-here", t.token, r.setupToken ?? "x", "$argon2id$"]) {
+    for (const secret of [
+      STRONG_PASSWORD,
+      "wrong-password-typed-here",
+      t.token,
+      r.setupToken ?? "x",
+      "$argon2id$",
+    ]) {
       expect(dump).not.toContain(secret);
     }
   });

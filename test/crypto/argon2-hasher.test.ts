@@ -43,7 +43,8 @@ describe("Argon2Hasher", () => {
 
 describe("calibrate", () => {
   // A fake board: verify time grows linearly with memory × time.
-  const measure = async (p: { memoryKiB: number; timeCost: number }) => (p.memoryKiB / 19456) * p.timeCost * 12;
+  const measure = async (p: { memoryKiB: number; timeCost: number }) =>
+    (p.memoryKiB / 19456) * p.timeCost * 12;
 
   it("doubles memory, then scales time cost, until the target is reached", async () => {
     const r = await calibrate(PARAM_FLOOR, { targetMs: 250, measure });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TooManyRequestsError } from "../../daemon/errors.js";
 import { Limiter } from "../../daemon/crypto/limiter.js";
+import { TooManyRequestsError } from "../../daemon/errors.js";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve = () => {};

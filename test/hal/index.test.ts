@@ -57,7 +57,7 @@ describe("createBoard", () => {
     await board.close();
   });
 
-  it("carries a press from the socket client to a classified action within a few ms", async () => {
+  it("carries a press from the socket client to an action timed by the board's edge stamps", async () => {
     const dir = runtimeDir();
     const cfg = parseConfig({});
     const events: DaemonEvent[] = [];
@@ -93,7 +93,10 @@ describe("createBoard", () => {
     await new Promise((res) => setTimeout(res, cfg.button.debounceMs + 50));
     expect(actions).toHaveLength(1);
     expect(actions[0]?.action).toBe("short");
-    expect(Math.abs((actions[0]?.durationMs ?? 0) - r.commandedMs)).toBeLessThan(5);
+    // Exactly the hold between the board's own edge stamps (the engine adds no error of its own);
+    // how far that is from the client's commanded hold is transport latency, which the benchmark
+    // measures, not a test.
+    expect(actions[0]?.durationMs).toBeCloseTo(r.serverMs, 2);
     expect(watched).toContainEqual(
       expect.objectContaining({
         event: "daemon",

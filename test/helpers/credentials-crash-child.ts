@@ -2,15 +2,17 @@
 // store, reports what it found, then runs setups, resets, logins, user creations, password
 // changes and token creations forever, until the parent kills it with SIGKILL.
 //
-// argv: stateDir logFile modelJson. Every operation is logged as "begin …" before it starts and
+// argv: stateDir logFile modelJson configJson. The parent parses the configuration, and the
+// logger is a stub: zod and pino would double this process's start-up, which the test pays
+// at every kill. Every operation is logged as "begin …" before it starts and
 // "end …" after it returned; the log is appended synchronously so a kill loses no line.
 import { appendFileSync, writeSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { openAccounts } from "../../daemon/accounts/open.js";
 import { systemClock } from "../../daemon/clock.js";
-import { configSchema } from "../../daemon/config/schema.js";
+import type { Config } from "../../daemon/config/schema.js";
 import { listPeppers } from "../../daemon/crypto/pepper.js";
-import { silentLogger } from "../../daemon/log.js";
+import type { Logger } from "../../daemon/log.js";
 import type { Principal, Role } from "../../daemon/services.js";
 
 export interface CrashUser {
@@ -31,16 +33,21 @@ export function crashPassword(generation: number, n: number, version: number): s
 }
 
 async function main(): Promise<void> {
-  const [stateDir, logFile, modelJson] = process.argv.slice(2);
-  if (!stateDir || !logFile || !modelJson) throw new Error("usage: stateDir logFile modelJson");
-  const log = (line: string) => appendFileSync(logFile, `${line}\n`);
+  const [stateDir, logFile, modelJson, configJson] = process.argv.slice(2);
+  if (!stateDir || !logFile || !modelJson || !configJson)
+    throw new Error("usage: stateDir logFile model config");
+  // The file is the record; the "begin" on stdout lets the parent aim its kill at an operation.
+  const log = (line: string) => {
+    appendFileSync(logFile, `${line}\n`);
+    if (line.startsWith("begin")) writeSync(1, `${line}\n`);
+  };
   const model = JSON.parse(modelJson) as CrashModel;
   let wiped = 0;
   const accounts = await openAccounts({
     stateDir,
-    config: configSchema.parse({ argon2: { maxConcurrent: 1 }, setupWindow: { openAtBoot: true } }),
+    config: JSON.parse(configJson) as Config,
     clock: systemClock,
-    log: silentLogger(),
+    log: quietLogger(),
     audit: {
       record: (event) => {
         if (event === "credential-store-wiped") wiped++;
@@ -79,7 +86,8 @@ async function main(): Promise<void> {
     const names = [...users.keys()];
     if (r < 0.25) {
       log(`begin reset ${generation}`);
-      generation = (await accounts.credentialReset("button", { openWindow: true, issueSetupToken: false })).generation;
+      generation = (await accounts.credentialReset("button", { openWindow: true, issueSetupToken: false }))
+        .generation;
       users.clear();
       log(`end reset ${generation}`);
     } else if (r < 0.45) {
@@ -110,6 +118,18 @@ async function main(): Promise<void> {
       log("end token");
     }
   }
+}
+
+function quietLogger(): Logger {
+  const nothing = () => {};
+  return {
+    info: nothing,
+    warn: nothing,
+    error: nothing,
+    debug: nothing,
+    trace: nothing,
+    fatal: nothing,
+  } as unknown as Logger;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -11,7 +11,11 @@ import type { AuditSink } from "../../daemon/services.js";
 
 export const STRONG_PASSWORD = "quiet-harbor-lantern-57";
 export const OTHER_STRONG_PASSWORD = "violet-canyon-drum-9283";
-export const DEVICE = { deviceId: "DS-7608NI-K2-20240101AAWRJ12345678", model: "DS-7608NI-K2", brand: "Hikvision" };
+export const DEVICE = {
+  deviceId: "DS-7608NI-K2-20240101AAWRJ12345678",
+  model: "DS-7608NI-K2",
+  brand: "Hikvision",
+};
 
 /** A fresh directory under the OS temp dir; remove it with the returned function. */
 export function makeTempDir(prefix = "recoveryd-cred-"): { dir: string; cleanup: () => void } {

@@ -35,7 +35,11 @@ describe("lockout rules", () => {
     const fifth = recordFailure(rec, rules, t);
     expect(fifth.lockedMs).toBe(5 * MIN);
     rec = fifth.record;
-    expect(checkAttempt(rec, rules, t + 5 * MIN - 1)).toMatchObject({ allowed: false, reason: "locked", retryAfterMs: 1 });
+    expect(checkAttempt(rec, rules, t + 5 * MIN - 1)).toMatchObject({
+      allowed: false,
+      reason: "locked",
+      retryAfterMs: 1,
+    });
     expect(checkAttempt(rec, rules, t + 5 * MIN)).toEqual({ allowed: true });
   });
 
@@ -82,32 +86,37 @@ describe("lockout rules", () => {
 
   it("property: consecutive failures between locks never exceed the threshold, locks stay within bounds", () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ gap: fc.nat(30 * MIN), ok: fc.boolean() }), { maxLength: 200 }), (steps) => {
-        let rec = EMPTY_RECORD;
-        let t = 0;
-        let sinceLock = 0;
-        const failuresAt: number[] = [];
-        for (const s of steps) {
-          t += s.gap;
-          if (!checkAttempt(rec, rules, t).allowed) continue;
-          if (s.ok) {
-            rec = recordSuccess(rec);
-            sinceLock = 0;
-            continue;
+      fc.property(
+        fc.array(fc.record({ gap: fc.nat(30 * MIN), ok: fc.boolean() }), { maxLength: 200 }),
+        (steps) => {
+          let rec = EMPTY_RECORD;
+          let t = 0;
+          let sinceLock = 0;
+          const failuresAt: number[] = [];
+          for (const s of steps) {
+            t += s.gap;
+            if (!checkAttempt(rec, rules, t).allowed) continue;
+            if (s.ok) {
+              rec = recordSuccess(rec);
+              sinceLock = 0;
+              continue;
+            }
+            const r = recordFailure(rec, rules, t);
+            failuresAt.push(t);
+            rec = r.record;
+            sinceLock++;
+            if (r.lockedMs !== null) {
+              expect(sinceLock).toBeLessThanOrEqual(rules.threshold);
+              expect(r.lockedMs).toBeGreaterThanOrEqual(rules.baseMs);
+              expect(r.lockedMs).toBeLessThanOrEqual(rules.maxMs);
+              sinceLock = 0;
+            }
+            expect(failuresAt.filter((f) => f > t - HOUR_MS).length).toBeLessThanOrEqual(
+              rules.maxFailuresPerHour,
+            );
           }
-          const r = recordFailure(rec, rules, t);
-          failuresAt.push(t);
-          rec = r.record;
-          sinceLock++;
-          if (r.lockedMs !== null) {
-            expect(sinceLock).toBeLessThanOrEqual(rules.threshold);
-            expect(r.lockedMs).toBeGreaterThanOrEqual(rules.baseMs);
-            expect(r.lockedMs).toBeLessThanOrEqual(rules.maxMs);
-            sinceLock = 0;
-          }
-          expect(failuresAt.filter((f) => f > t - HOUR_MS).length).toBeLessThanOrEqual(rules.maxFailuresPerHour);
-        }
-      }),
+        },
+      ),
     );
   });
 });

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PasswordPolicyError, ValidationError } from "../../daemon/errors.js";
 import { blocklistLoaded } from "../../daemon/policy/blocklist.js";
-import { checkPassword, passwordProblem } from "../../daemon/policy/password-policy.js";
+import { checkPassword, type PolicyContext, passwordProblem } from "../../daemon/policy/password-policy.js";
 import { builtFrom, deleet, isSequence, repeatedUnit } from "../../daemon/policy/text.js";
 
 const opts = { minLength: 15 };
@@ -12,7 +12,7 @@ const ctx = {
   model: "DS-7608NI-K2",
   brand: "Hikvision",
 };
-const reason = (pw: string, o = opts, c = ctx) => passwordProblem(pw, o, c);
+const reason = (pw: string, o = opts, c: PolicyContext = ctx) => passwordProblem(pw, o, c);
 
 describe("password policy", () => {
   it("does not load the blocklist before a password is checked", async () => {
@@ -22,19 +22,31 @@ describe("password policy", () => {
     expect(blocklistLoaded()).toBe(true);
   });
 
-  it.each(["1234", "12345", "123456", "888888", "666666", "admin", "q", "admin@4k", "456789", "7ujMko0admin"])(
-    "refuses the vendor default %s as vendor_default",
-    (pw) => {
-      expect(reason(pw)).toBe("vendor_default");
-    },
-  );
+  it.each([
+    "1234",
+    "12345",
+    "123456",
+    "888888",
+    "666666",
+    "admin",
+    "q",
+    "admin@4k",
+    "456789",
+    "7ujMko0admin",
+  ])("refuses the vendor default %s as vendor_default", (pw) => {
+    expect(reason(pw)).toBe("vendor_default");
+  });
 
-  it.each(["Hikvision@2024!!", "admin123456789012", "Password!2024-2025", "P@ssw0rd-2024-2025", "adminadminadmin!", "xmhdipc-xmhdipc-1"])(
-    "refuses %s as built from vendor defaults",
-    (pw) => {
-      expect(reason(pw)).toBe("vendor_default");
-    },
-  );
+  it.each([
+    "Hikvision@2024!!",
+    "admin123456789012",
+    "Password!2024-2025",
+    "P@ssw0rd-2024-2025",
+    "adminadminadmin!",
+    "xmhdipc-xmhdipc-1",
+  ])("refuses %s as built from vendor defaults", (pw) => {
+    expect(reason(pw)).toBe("vendor_default");
+  });
 
   it("refuses the username, the serial, the model and names built from them as context", () => {
     expect(reason("frontdesk")).toBe("context");
@@ -66,12 +78,15 @@ describe("password policy", () => {
     expect(reason("pelican-drum", { minLength: 15 })).toBe("too_short");
   });
 
-  it.each(["qwertyuiopasdfgh", "1qaz2wsx3edc4rfv", "sunshine2024!!!!!!", "iloveyou12345678", "trustno1trustno1"])(
-    "refuses the common password %s",
-    (pw) => {
-      expect(reason(pw)).toBe("common");
-    },
-  );
+  it.each([
+    "qwertyuiopasdfgh",
+    "1qaz2wsx3edc4rfv",
+    "sunshine2024!!!!!!",
+    "iloveyou12345678",
+    "trustno1trustno1",
+  ])("refuses the common password %s", (pw) => {
+    expect(reason(pw)).toBe("common");
+  });
 
   it.each(["aaaaaaaaaaaaaaaaaa", "abcabcabcabcabcabc", "123456789012345678", "zyxwvutsrqponmlkji"])(
     "refuses repetitive or sequential %s as common",
@@ -108,10 +123,17 @@ describe("password policy", () => {
 
   it("accepts random long passwords over an unusual alphabet (property)", () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(..."bcfghjkmnpqrtvwxyzBCDFGHJKLMNPQRTVWXYZ"), minLength: 18, maxLength: 60 }), (pw) => {
-        fc.pre(repeatedUnit(pw.toLowerCase()) === null && !isSequence(pw.toLowerCase()));
-        expect(reason(pw, opts, {})).toBeNull();
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom(..."bcfghjkmnpqrtvwxyzBCDFGHJKLMNPQRTVWXYZ"),
+          minLength: 18,
+          maxLength: 60,
+        }),
+        (pw) => {
+          fc.pre(repeatedUnit(pw.toLowerCase()) === null && !isSequence(pw.toLowerCase()));
+          expect(reason(pw, opts, {})).toBeNull();
+        },
+      ),
       { numRuns: 200 },
     );
   });

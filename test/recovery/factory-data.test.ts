@@ -48,7 +48,10 @@ describe("factory data", () => {
     ["deviceId", { ...good, deviceId: "é".repeat(33) }],
     ["deviceId", { ...good, deviceId: "a\nb" }],
     ["model", { ...good, model: "" }],
-    ["securityCodeHash", { ...good, securityCodeHash: "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA" }],
+    [
+      "securityCodeHash",
+      { ...good, securityCodeHash: "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA" },
+    ],
     ["securityCodeHash", { ...good, securityCodeHash: "plain" }],
     ["vendorKeys", { ...good, vendorKeys: "none" }],
     ["vendorKeys[0].id", { ...good, vendorKeys: [{ ...pub, id: 256 }] }],

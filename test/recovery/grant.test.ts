@@ -6,7 +6,12 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RecoveryRefusedError } from "../../daemon/errors.js";
 import { WireFormatError } from "../../daemon/recovery/errors.js";
-import { type GrantAction, type ResetGrant, type ResetRequest, signGrant } from "../../daemon/recovery/grant.js";
+import {
+  type GrantAction,
+  type ResetGrant,
+  type ResetRequest,
+  signGrant,
+} from "../../daemon/recovery/grant.js";
 import { generateVendorKey, parseVendorPrivateKey } from "../../scripts/vendor/key-file.js";
 import { config, tempDir } from "./helpers.js";
 import { type Harness, harness, SECURITY_CODE, VENDOR } from "./service-fixture.js";
@@ -23,7 +28,13 @@ function grantFor(
   opts: { action?: GrantAction; hours?: number; keyId?: number; key?: typeof VENDOR.grant } = {},
 ): ResetGrant {
   const notAfter = new Date(nowMs + (opts.hours ?? 24) * HOUR).toISOString();
-  return signGrant(request, opts.action ?? "credential-reset", notAfter, opts.keyId ?? 7, opts.key ?? VENDOR.grant);
+  return signGrant(
+    request,
+    opts.action ?? "credential-reset",
+    notAfter,
+    opts.keyId ?? 7,
+    opts.key ?? VENDOR.grant,
+  );
 }
 
 async function expectRefused(h: Harness, attempt: Promise<unknown>, reason: string): Promise<void> {
@@ -108,14 +119,22 @@ describe("signed reset grant", () => {
     const h = fresh();
     const { request } = await h.service.resetRequest();
     h.clock.advance(HOUR);
-    await expectRefused(h, h.service.applyGrant(grantFor(request, h.clock.now(), { hours: 47.5 })), "expiry_too_far");
+    await expectRefused(
+      h,
+      h.service.applyGrant(grantFor(request, h.clock.now(), { hours: 47.5 })),
+      "expiry_too_far",
+    );
     await stillUsable(h, request);
   });
 
   it("honours a lower configured grantMaxHours", async () => {
     const h = harness(path.join(tmp.dir, "max6"), { config: config({ recovery: { grantMaxHours: 6 } }) });
     const { request } = await h.service.resetRequest();
-    await expectRefused(h, h.service.applyGrant(grantFor(request, h.clock.now(), { hours: 7 })), "expiry_too_far");
+    await expectRefused(
+      h,
+      h.service.applyGrant(grantFor(request, h.clock.now(), { hours: 7 })),
+      "expiry_too_far",
+    );
     await stillUsable(h, request);
   });
 
@@ -140,7 +159,11 @@ describe("signed reset grant", () => {
   it("refuses an unknown key id", async () => {
     const h = fresh();
     const { request } = await h.service.resetRequest();
-    await expectRefused(h, h.service.applyGrant(grantFor(request, h.clock.now(), { keyId: 9 })), "unknown_key");
+    await expectRefused(
+      h,
+      h.service.applyGrant(grantFor(request, h.clock.now(), { keyId: 9 })),
+      "unknown_key",
+    );
     await stillUsable(h, request);
   });
 
@@ -150,7 +173,11 @@ describe("signed reset grant", () => {
     const made = { ...request, nonce: Buffer.alloc(16, 9).toString("base64url") };
     await expectRefused(h, h.service.applyGrant(grantFor(made, h.clock.now())), "unknown_nonce");
     h.clock.advance(48 * HOUR + 1);
-    await expectRefused(h, h.service.applyGrant(grantFor(request, h.clock.now(), { hours: 1 })), "unknown_nonce");
+    await expectRefused(
+      h,
+      h.service.applyGrant(grantFor(request, h.clock.now(), { hours: 1 })),
+      "unknown_nonce",
+    );
   });
 
   it("refuses malformed grants with a named validation error", async () => {
@@ -202,7 +229,10 @@ describe("signed reset grant", () => {
     const err = await h.service.securityCodeReset("AAAA-BBBB-CCCC-DDDD").catch((e: unknown) => e);
     expect((err as RecoveryRefusedError).reason).toBe("wrong_code");
     expect(h.accounts.resets).toHaveLength(0);
-    expect(h.audit.last()).toMatchObject({ event: "recovery.security-code", fields: { reason: "wrong_code" } });
+    expect(h.audit.last()).toMatchObject({
+      event: "recovery.security-code",
+      fields: { reason: "wrong_code" },
+    });
     const out = await h.service.securityCodeReset(SECURITY_CODE.stickerText);
     expect(out.setupToken).toBeTruthy();
     expect(h.accounts.resets[0]).toMatchObject({ reason: "security-code", opts: { issueSetupToken: true } });

@@ -6,7 +6,13 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../daemon/clock.js";
 import { UnlockChallenges } from "../../daemon/recovery/challenge.js";
 import { loadFactoryData } from "../../daemon/recovery/factory-data.js";
-import { grantSigningText, type ResetGrant, type ResetRequest, signGrant, verifyGrant } from "../../daemon/recovery/grant.js";
+import {
+  grantSigningText,
+  type ResetGrant,
+  type ResetRequest,
+  signGrant,
+  verifyGrant,
+} from "../../daemon/recovery/grant.js";
 import { importPublicJwk, type OkpPrivateJwk } from "../../daemon/recovery/keys.js";
 import { normalizeSecurityCode } from "../../daemon/recovery/security-code.js";
 import {
@@ -94,7 +100,10 @@ describe("support unlock known answers", () => {
     });
     const view = holder.create();
     expect(view).toEqual({ challenge: unlockKat.challenge, keyId: 7, expiresAt: "2026-01-01T01:00:00.000Z" });
-    expect(holder.attempt(unlockKat.code.toLowerCase().replace(/(.{4})/, "$1-"))).toEqual({ ok: true, keyId: 7 });
+    expect(holder.attempt(unlockKat.code.toLowerCase().replace(/(.{4})/, "$1-"))).toEqual({
+      ok: true,
+      keyId: 7,
+    });
   });
 });
 
@@ -110,7 +119,8 @@ describe("signed reset grant known answers", () => {
     const verdict = verifyGrant(g.grant, {
       deviceId: grantKat.request.deviceId,
       grantKey: (id) => (id === 7 ? importPublicJwk(vendorPublic.grant, "Ed25519") : undefined),
-      pendingCreatedAt: (n) => (n === grantKat.request.nonce ? Date.parse(grantKat.request.createdAt) : undefined),
+      pendingCreatedAt: (n) =>
+        n === grantKat.request.nonce ? Date.parse(grantKat.request.createdAt) : undefined,
       consumed: () => false,
       nowMs: Date.parse("2026-01-01T12:00:00Z"),
       maxHours: 48,
@@ -136,7 +146,9 @@ describe("security code known answer", () => {
       salt: Buffer.from(kat.saltHex, "hex"),
     });
     expect(hash).toBe(kat.securityCodeHash);
-    expect(await argon2.verify(kat.securityCodeHash, normalizeSecurityCode("k7qw-3m2x-rt5n-p4za"))).toBe(true);
+    expect(await argon2.verify(kat.securityCodeHash, normalizeSecurityCode("k7qw-3m2x-rt5n-p4za"))).toBe(
+      true,
+    );
   });
 
   it("the fixture factory data loads", () => {

@@ -70,7 +70,13 @@ export function harness(
     stateDir,
     restart: () => {
       service.close();
-      return harness(stateDir, { ...opts, clock, factory, accounts: new MemoryAccounts(), audit: new MemoryAudit() });
+      return harness(stateDir, {
+        ...opts,
+        clock,
+        factory,
+        accounts: new MemoryAccounts(),
+        audit: new MemoryAudit(),
+      });
     },
   };
 }

@@ -52,7 +52,9 @@ describe("USB grant watcher", () => {
   });
 
   it("handles files already on the stick, and a new stick after the old one is pulled", async () => {
-    const { media, dir, seen, watcher } = setup((f) => (f.endsWith("bad.grant.json") ? "refused" : "applied"));
+    const { media, dir, seen, watcher } = setup((f) =>
+      f.endsWith("bad.grant.json") ? "refused" : "applied",
+    );
     mkdirSync(dir);
     writeFileSync(path.join(dir, "first.grant.json"), "{}");
     watcher.start();

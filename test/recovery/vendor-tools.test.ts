@@ -1,7 +1,7 @@
 // Round trips between the real command-line tools (keygen, provision, unlock-code, sign-grant, run
 // as processes the way a vendor runs them) and the daemon's recovery service.
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,14 +41,19 @@ describe("vendor tools ↔ daemon", () => {
   it("keygen writes a private file only its owner can read, and a public factory-data entry", () => {
     expect(statSync(path.join(keys, "vendor-key-42.private.json")).mode & 0o777).toBe(0o600);
     const pub = JSON.parse(readFileSync(path.join(keys, "vendor-key-42.public.json"), "utf8"));
-    expect(pub).toMatchObject({ id: 42, unlock: { kty: "OKP", crv: "X25519" }, grant: { kty: "OKP", crv: "Ed25519" } });
+    expect(pub).toMatchObject({
+      id: 42,
+      unlock: { kty: "OKP", crv: "X25519" },
+      grant: { kty: "OKP", crv: "Ed25519" },
+    });
     expect(pub.unlock.d).toBeUndefined();
   });
 
   it("provision prints the sticker and stores only the argon2id hash of the code", async () => {
-    const m = /^Device ID: +(REC-[A-Z2-7]{16})\nSecurity code: ([A-Z2-7]{4}) ([A-Z2-7]{4}) ([A-Z2-7]{4}) ([A-Z2-7]{4})\n$/.exec(
-      sticker,
-    );
+    const m =
+      /^Device ID: +(REC-[A-Z2-7]{16})\nSecurity code: ([A-Z2-7]{4}) ([A-Z2-7]{4}) ([A-Z2-7]{4}) ([A-Z2-7]{4})\n$/.exec(
+        sticker,
+      );
     expect(m).not.toBeNull();
     const code = (m ?? []).slice(2, 6).join("");
     const text = readFileSync(factoryFile, "utf8");
@@ -107,18 +112,26 @@ describe("vendor tools ↔ daemon", () => {
       "12",
     ]);
     const deadline = Date.now() + 10_000;
-    while (h.accounts.resets.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const applied = () => h.audit.of("recovery.grant").some((e) => e.fields.outcome === "ok");
+    while (!applied() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(h.accounts.resets).toHaveLength(1);
     expect(h.accounts.resets[0]?.reason).toBe("grant");
-    expect(h.audit.last()).toMatchObject({ event: "recovery.grant", fields: { outcome: "ok", source: "usb" } });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(statSync(`${usbFile?.replace(".request.json", ".grant.json")}.applied`).isFile()).toBe(true);
+    expect(h.audit.last()).toMatchObject({
+      event: "recovery.grant",
+      fields: { outcome: "ok", source: "usb" },
+    });
+    const renamed = `${usbFile?.replace(".request.json", ".grant.json")}.applied`;
+    while (!existsSync(renamed) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(statSync(renamed).isFile()).toBe(true);
     h.service.close();
   });
 
   it("sign-grant refuses to sign past 48 h after the request", async () => {
     const factory = loadFactoryData(factoryFile);
-    const h = harness(path.join(tmp.dir, "late"), { factory, clock: new FakeClock(Date.now() - 40 * 3_600_000) });
+    const h = harness(path.join(tmp.dir, "late"), {
+      factory,
+      clock: new FakeClock(Date.now() - 40 * 3_600_000),
+    });
     const { request } = await h.service.resetRequest();
     const reqFile = path.join(tmp.dir, "late.request.json");
     writeFileSync(reqFile, JSON.stringify(request));

@@ -20,7 +20,8 @@ function tmpFile(): string {
   return path.join(t.dir, "credentials.db");
 }
 
-const PHC = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+const PHC =
+  "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
 
 function account(username: string, generation = 1) {
   return { username, role: "admin" as const, hash: PHC, generation, createdAt: 1, passwordChangedAt: 1 };
@@ -53,7 +54,10 @@ describe("credential store", () => {
 
   it("applies a later migration in order, in its own transaction", () => {
     const file = tmpFile();
-    const db = openDatabase(file, [...migrations, { version: 2, name: "extra", sql: "CREATE TABLE extra (x);" }]);
+    const db = openDatabase(file, [
+      ...migrations,
+      { version: 2, name: "extra", sql: "CREATE TABLE extra (x);" },
+    ]);
     expect(db.pragma("user_version", { simple: true })).toBe(2);
     db.close();
   });
@@ -68,7 +72,9 @@ describe("credential store", () => {
     const s = CredentialStore.open(tmpFile());
     try {
       expect(() => s.insertAccount(account("old", 0))).toThrow(/generation/);
-      expect(() => s.insertAccount({ ...account("md5"), hash: "5f4dcc3b5aa765d61d8327deb882cf99" })).toThrow();
+      expect(() =>
+        s.insertAccount({ ...account("md5"), hash: "5f4dcc3b5aa765d61d8327deb882cf99" }),
+      ).toThrow();
       s.insertAccount(account("ok"));
       expect(s.getAccount("OK")?.username).toBe("ok");
     } finally {

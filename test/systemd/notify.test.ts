@@ -35,6 +35,9 @@ describe("watchdogIntervalMs", () => {
   it("never returns 0 for a tiny value", () => {
     expect(watchdogIntervalMs({ WATCHDOG_USEC: "1" }, 1)).toBe(1);
   });
+  it("stays within what setInterval accepts for a huge value", () => {
+    expect(watchdogIntervalMs({ WATCHDOG_USEC: String(10 * 365 * 86400 * 1e6) }, 1)).toBe(2 ** 31 - 1);
+  });
 });
 
 describe("createNotifier without NOTIFY_SOCKET", () => {

@@ -23,7 +23,14 @@ export async function followEvents(
 ): Promise<number> {
   let seen = 0;
   let stopped = false;
+  // Created before the stream opens: the first event (the current state) may already be the last.
   let stop: () => void = () => {};
+  const stopped$ = new Promise<void>((resolve) => {
+    stop = () => {
+      stopped = true;
+      resolve();
+    };
+  });
   const print = (text: string) => println(ctx.out, ctx.json ? text : `${clockTime()}  ${text}`);
   const stream = await openEventStream(ctx.socket, (e: StreamEvent) => {
     if (stopped) return;
@@ -31,12 +38,6 @@ export async function followEvents(
     if (count !== undefined && ++seen >= count) stop();
   });
   const closeExtra = extraLine ? await extraLine(print) : () => {};
-  const stopped$ = new Promise<void>((resolve) => {
-    stop = () => {
-      stopped = true;
-      resolve();
-    };
-  });
   const release = ctx.onInterrupt(() => stop());
   try {
     const ended = await Promise.race([stream.done.then(() => "ended" as const), stopped$.then(() => "stopped" as const)]);
