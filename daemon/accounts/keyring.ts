@@ -25,7 +25,7 @@ export interface OpenReport {
   /** The database held credentials but their pepper was gone (e.g. an old copy was put back):
    *  they could never verify, so the store was wiped to first boot. */
   wipedOrphans: boolean;
-  /** A secure deletion interrupted by a crash was finished. */
+  /** Secure deletion ran at open (after a wipe, or finishing one a crash interrupted). */
   finishedCompaction: boolean;
 }
 
@@ -35,19 +35,23 @@ export function openKeyring(store: CredentialStore, dir: string): { keyring: Key
   let pepper = readPepper(dir, generation);
   let wipedOrphans = false;
   if (!pepper) {
-    if (store.hasCredentials()) {
-      // Never reuse a number whose pepper may exist elsewhere.
-      const next = Math.max(generation, ...listPeppers(dir)) + 1;
+    const highest = Math.max(0, ...listPeppers(dir));
+    const orphans = store.hasCredentials();
+    if (orphans || highest > generation) {
+      // Credentials without their pepper can never verify: wipe them. And never reuse a
+      // generation number whose pepper may exist elsewhere (a database that was deleted or
+      // replaced by an older copy comes back under a fresh number).
+      const next = Math.max(generation, highest) + 1;
       pepper = createPepper(dir, next);
       store.resetAll(next, null);
       generation = next;
-      wipedOrphans = true;
+      wipedOrphans = orphans;
     } else {
       pepper = createPepper(dir, generation);
     }
   }
   const removedPeppers = destroyOtherPeppers(dir, generation);
-  const finishedCompaction = wipedOrphans || meta.compactPending;
+  const finishedCompaction = store.meta().compactPending;
   if (finishedCompaction) store.compact();
   return { keyring: { generation, pepper }, report: { removedPeppers, wipedOrphans, finishedCompaction } };
 }

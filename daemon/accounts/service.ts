@@ -7,6 +7,7 @@
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import type { Argon2Hasher } from "../crypto/argon2-hasher.js";
+import type { CalibrationResult } from "../crypto/calibrate.js";
 import { newToken, TOKEN_PREFIX, tokenHash } from "../crypto/tokens.js";
 import {
   ConflictError,
@@ -61,6 +62,8 @@ export interface AccountServiceDeps {
   stateDir: string;
   keyring: Keyring;
   hasher: Argon2Hasher;
+  /** Null unless argon2.calibrate is on. */
+  calibration: CalibrationResult | null;
   /** A hash of a random password at the current parameters: unknown names verify against it. */
   dummyHash: Promise<string>;
   gate: SetupGate;
@@ -108,6 +111,10 @@ export class AccountServiceImpl implements AccountService {
 
   get hasher(): Argon2Hasher {
     return this.d.hasher;
+  }
+
+  get calibration(): CalibrationResult | null {
+    return this.d.calibration;
   }
 
   stats(): AccountStats {

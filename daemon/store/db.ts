@@ -1,5 +1,6 @@
 // Opens credentials.db with the durability and hygiene settings the credential store relies on,
 // checks it, and brings its schema up to date.
+import { chmodSync, closeSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
 import { StoreUnavailableError } from "../errors.js";
 import { migrations as allMigrations, type Migration } from "./migrations/index.js";
@@ -9,6 +10,7 @@ export type Db = Database.Database;
 export function openDatabase(file: string, migrations: readonly Migration[] = allMigrations): Db {
   let db: Db;
   try {
+    ownerOnly(file);
     db = new Database(file);
   } catch (err) {
     throw new StoreUnavailableError(`credential store cannot be opened: ${(err as Error).message}`);
@@ -23,6 +25,15 @@ export function openDatabase(file: string, migrations: readonly Migration[] = al
     if (err instanceof StoreUnavailableError) throw err;
     throw new StoreUnavailableError(`credential store unusable: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Hashes are useless without the pepper, but still nobody else's business: the file is created
+ * 0600 before SQLite opens it, and SQLite gives its -wal and -shm files the same mode.
+ */
+function ownerOnly(file: string): void {
+  closeSync(openSync(file, "a", 0o600));
+  chmodSync(file, 0o600);
 }
 
 function configure(db: Db): void {

@@ -14,7 +14,7 @@ beforeEach(async () => {
 
 describe("GET /v1/audit", () => {
   test("entries with limit and sinceSeq", async () => {
-    for (let i = 0; i < 10; i++) t.audit?.record("login.failed", { username: "x" });
+    for (let i = 0; i < 10; i++) t.audit.record("login.failed", { username: "x" });
     const all = await t.req("GET", "/v1/audit", { token: admin });
     expect(all.status).toBe(200);
     expect((all.body as { entries: unknown[] }).entries).toHaveLength(10);
@@ -32,11 +32,11 @@ describe("GET /v1/audit", () => {
   });
 
   test("verify: 200 ok, or 200 ok:false naming the first bad entry", async () => {
-    t.audit?.record("boot");
+    t.audit.record("boot");
     const ok = await t.req("GET", "/v1/audit/verify", { token: admin });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ ok: true, entries: 1 });
-    if (t.audit) t.audit.tampered = { seq: 1, file: "audit.0.log", line: 1, problem: "hash mismatch" };
+    t.audit.tampered = { seq: 1, file: "audit.0.log", line: 1, problem: "hash mismatch" };
     const bad = await t.req("GET", "/v1/audit/verify", { token: admin });
     expect(bad.status).toBe(200);
     expect(bad.body).toMatchObject({ ok: false, firstBad: { seq: 1, file: "audit.0.log", problem: "hash mismatch" } });

@@ -1,6 +1,6 @@
 // The remote recovery paths: each reset answers with a one-time setup token that setup accepts.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { FakeAccounts, SECURITY_CODE } from "./support/fake-accounts.js";
+import { SECURITY_CODE } from "./support/fake-accounts.js";
 import { GOOD_SIGNATURE, UNLOCK_CODE } from "./support/fake-recovery.js";
 import { ADMIN, startTestApi, type TestApi } from "./support/harness.js";
 
@@ -8,7 +8,7 @@ let t: TestApi;
 afterEach(async () => t?.close());
 beforeEach(async () => {
   // The window is closed: only the recovery's setup token lets setup through.
-  t = await startTestApi({ accounts: new FakeAccounts(Date.now, false) });
+  t = await startTestApi({ windowOpen: false });
   await t.req("POST", "/v1/setup", { body: { ...ADMIN, securityCode: SECURITY_CODE } });
 });
 

@@ -1,7 +1,7 @@
 // Status, setup, login, logout, session and password over the real socket: happy paths and
 // every refusal with its status and stable code.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { FakeAccounts, SECURITY_CODE } from "./support/fake-accounts.js";
+import { SECURITY_CODE } from "./support/fake-accounts.js";
 import { ADMIN, startTestApi, type TestApi } from "./support/harness.js";
 
 let t: TestApi;
@@ -58,11 +58,12 @@ describe("POST /v1/setup", () => {
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ username: ADMIN.username, role: "admin" });
     expect(JSON.stringify(r.body)).not.toContain(ADMIN.password);
+    expect(r.body).not.toHaveProperty("hash");
     expect((await t.req("GET", "/v1/status")).body).toMatchObject({ state: "provisioned", accounts: 1 });
   });
 
   test("403 setup_window_closed outside the window; the security code opens it", async () => {
-    t = await startTestApi({ accounts: new FakeAccounts(Date.now, false) });
+    t = await startTestApi({ windowOpen: false });
     const closed = await t.req("POST", "/v1/setup", { body: ADMIN });
     expect(closed.status).toBe(403);
     expect(errorOf(closed.body).code).toBe("setup_window_closed");
@@ -147,11 +148,20 @@ describe("POST /v1/login, /v1/logout, GET /v1/session", () => {
   });
 
   test("429 busy with Retry-After when the hash queue is full", async () => {
-    (t.accounts as FakeAccounts).busy = true;
-    const r = await t.req("POST", "/v1/login", { body: ADMIN });
-    expect(r.status).toBe(429);
-    expect(errorOf(r.body)).toMatchObject({ code: "busy", retryAfterSeconds: 2 });
-    expect(r.headers["retry-after"]).toBe("2");
+    await t.close();
+    t = await startTestApi({ config: { argon2: { maxConcurrent: 1, maxQueue: 0 } } });
+    await t.req("POST", "/v1/setup", { body: ADMIN });
+    // Different names, so the per-name lockout does not answer first.
+    const all = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => t.req("POST", "/v1/login", { body: { username: `u${i}`, password: "x" } })),
+    );
+    const busy = all.filter((r) => r.status === 429);
+    expect(busy.length).toBeGreaterThan(0);
+    for (const r of busy) {
+      expect(errorOf(r.body)).toMatchObject({ code: "busy", retryAfterSeconds: expect.any(Number) });
+      expect(r.headers["retry-after"]).toBe(String(errorOf(r.body).retryAfterSeconds));
+    }
+    expect(all.every((r) => r.status === 429 || r.status === 401)).toBe(true);
   });
 
   test("401 for no token, an unknown token, or a malformed Authorization header", async () => {
