@@ -13,6 +13,7 @@ import type { Logger } from "../log.js";
 import { rulesFromConfig } from "../policy/lockout.js";
 import type { AccountService, AuditSink, CredentialState } from "../services.js";
 import { CredentialStore } from "../store/credential-store.js";
+import type { RecoveryPending } from "../store/recovery-pending.js";
 import { openKeyring } from "./keyring.js";
 import { LoginGuard } from "./login-guard.js";
 import { chooseParams } from "./params.js";
@@ -41,6 +42,8 @@ export interface OpenedAccounts extends AccountService {
   readonly generation: number;
   /** Null unless argon2.calibrate is on. */
   readonly calibration: CalibrationResult | null;
+  /** Pending recovery state (e.g. a reset request's nonce): survives restarts, dies with every reset. */
+  readonly recoveryPending: RecoveryPending;
   stats(): AccountStats;
 }
 

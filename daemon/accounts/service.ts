@@ -37,6 +37,7 @@ import type {
   UserView,
 } from "../services.js";
 import type { AccountRow, CredentialStore } from "../store/credential-store.js";
+import type { RecoveryPending } from "../store/recovery-pending.js";
 import { type Keyring, rotateKeyring } from "./keyring.js";
 import { type LoginGuard, loginKey } from "./login-guard.js";
 import type { SetupGate } from "./setup-gate.js";
@@ -111,6 +112,12 @@ export class AccountServiceImpl implements AccountService {
 
   get hasher(): Argon2Hasher {
     return this.d.hasher;
+  }
+
+  /** Pending recovery state for the recovery module: survives restarts, dies with every reset. */
+  get recoveryPending(): RecoveryPending {
+    this.ensureOpen();
+    return this.d.store.recoveryPending;
   }
 
   get calibration(): CalibrationResult | null {

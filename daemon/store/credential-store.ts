@@ -3,6 +3,7 @@
 import type { ResetReason, Role } from "../services.js";
 import { type Db, openDatabase } from "./db.js";
 import { LockoutRepo } from "./lockout-repo.js";
+import { RecoveryPending } from "./recovery-pending.js";
 import { compact } from "./secure-delete.js";
 
 export interface AccountRow {
@@ -48,11 +49,13 @@ const ACCOUNT_COLS = "username, role, hash, generation, created_at, password_cha
 
 export class CredentialStore {
   readonly lockout: LockoutRepo;
+  readonly recoveryPending: RecoveryPending;
   private closed = false;
   private readonly st;
 
   private constructor(readonly db: Db) {
     this.lockout = new LockoutRepo(db);
+    this.recoveryPending = new RecoveryPending(db);
     this.st = {
       meta: db.prepare<[], RawMeta>("SELECT * FROM meta WHERE id = 1"),
       account: db.prepare<[string], RawAccount>(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE username = ?`),

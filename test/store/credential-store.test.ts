@@ -147,3 +147,22 @@ describe("credential store", () => {
     }
   });
 });
+
+describe("recovery pending", () => {
+  it("is single use, expires, and is emptied by a reset", () => {
+    const s = CredentialStore.open(tmpFile());
+    try {
+      s.recoveryPending.put("grant-nonce", "n1", '{"a":1}', 0, 100);
+      s.recoveryPending.put("grant-nonce", "n2", "{}", 0, 100);
+      s.recoveryPending.put("grant-nonce", "old", "{}", 0, 10);
+      expect(s.recoveryPending.peek("grant-nonce", "n1", 50)).toBe('{"a":1}');
+      expect(s.recoveryPending.take("grant-nonce", "n1", 50)).toBe('{"a":1}');
+      expect(s.recoveryPending.take("grant-nonce", "n1", 50)).toBeUndefined();
+      expect(s.recoveryPending.take("grant-nonce", "old", 50)).toBeUndefined();
+      s.resetAll(2, { at: 60, reason: "grant" });
+      expect(s.recoveryPending.peek("grant-nonce", "n2", 60)).toBeUndefined();
+    } finally {
+      s.close();
+    }
+  });
+});
