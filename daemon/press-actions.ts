@@ -7,7 +7,7 @@ export type PressAction = "short" | "credential-reset" | "factory-reset";
 
 export interface PressActionDeps {
   accounts: AccountService;
-  recovery: { factoryReset(reason: string): Promise<unknown> };
+  recovery: { factoryReset(reason: string): Promise<unknown>; afterCredentialReset(): Promise<void> };
   controller: {
     actionDone(): void;
     setIndicatorState(s: { firstBoot: boolean; fault: string | null }): void;
@@ -32,6 +32,8 @@ export async function handlePressAction(action: PressAction, deps: PressActionDe
       }
       case "credential-reset": {
         const out = await accounts.credentialReset("button", { openWindow: true, issueSetupToken: false });
+        // Pending challenges, grant requests and the security-code lockout die with the credentials.
+        await recovery.afterCredentialReset();
         log.info({ generation: out.generation }, "button: credentials reset to first boot");
         controller.actionDone();
         return;

@@ -263,7 +263,12 @@ export class AccountServiceImpl implements AccountService {
     const current = normalizePassword(parsePasswordInput(currentPassword, "currentPassword"));
     const next = parsePasswordInput(newPassword, "newPassword");
     checkPassword(next, this.policyOptions(), this.policyContext(account.username));
-    const verified = await this.verifyGuarded(loginKey(account.username), account.username, current);
+    const verified = await this.verifyGuarded(
+      loginKey(account.username),
+      account.username,
+      current,
+      "password-change",
+    );
     const { generation, pepper } = this.keyring;
     const hash = await this.d.hasher.hash(normalizePassword(next), pepper);
     this.ensureCurrent(generation);
@@ -401,7 +406,12 @@ export class AccountServiceImpl implements AccountService {
    * Verifies a password under the lockout rules. A refused attempt computes no argon2; an unknown
    * name costs one verify against the dummy hash, like a known one.
    */
-  private async verifyGuarded(key: string, name: string, password: string): Promise<AccountRow> {
+  private async verifyGuarded(
+    key: string,
+    name: string,
+    password: string,
+    during: "login" | "password-change" = "login",
+  ): Promise<AccountRow> {
     let release: () => void;
     try {
       release = await this.d.guard.begin(key);
@@ -423,7 +433,7 @@ export class AccountServiceImpl implements AccountService {
       }
       this.counts.loginsFailed++;
       const lockedMs = this.d.guard.failure(key);
-      this.d.audit.record("login-failed", { username: name.slice(0, 64) });
+      this.d.audit.record("login-failed", { username: name.slice(0, 64), during });
       if (lockedMs !== null) {
         this.counts.lockouts++;
         this.d.audit.record("lockout", { username: key.slice(0, 64), seconds: Math.round(lockedMs / 1000) });

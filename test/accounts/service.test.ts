@@ -305,6 +305,17 @@ describe("users, roles and tokens", () => {
   });
 });
 
+describe("credential reset input", () => {
+  it("refuses an unknown reason or missing options with a ValidationError and changes nothing", async () => {
+    const { accounts } = await provisioned();
+    await expect(
+      accounts.credentialReset("paperclip" as never, { openWindow: true, issueSetupToken: false }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(accounts.credentialReset("button", null as never)).rejects.toBeInstanceOf(ValidationError);
+    expect(accounts.status()).toMatchObject({ state: "provisioned", generation: 1 });
+  });
+});
+
 describe("secrets", () => {
   it("never hands a password, hash or token to the audit sink", async () => {
     const { accounts, admin, audit } = await provisioned();

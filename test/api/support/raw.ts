@@ -17,7 +17,7 @@ export interface RawResult {
 export function rawExchange(
   socketPath: string,
   chunks: (string | Buffer)[],
-  opts: { gapMs?: number; waitMs?: number; endAfterWrite?: boolean } = {},
+  opts: { gapMs?: number; waitMs?: number; endAfterWrite?: boolean; untilResponse?: boolean } = {},
 ): Promise<RawResult> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -34,7 +34,10 @@ export function rawExchange(
       resolve({ status: m ? Number(m[1]) : null, text, closed, elapsedMs: performance.now() - started });
     };
     const timer = setTimeout(() => finish(false), opts.waitMs ?? 2000);
-    sock.on("data", (d) => data.push(d));
+    sock.on("data", (d) => {
+      data.push(d);
+      if (opts.untilResponse && responseComplete(Buffer.concat(data))) finish(false);
+    });
     sock.on("close", () => finish(true));
     sock.on("error", () => finish(true));
     sock.on("connect", async () => {
@@ -47,6 +50,14 @@ export function rawExchange(
       if (opts.endAfterWrite) sock.end();
     });
   });
+}
+
+/** True once `buf` holds a whole response with a Content-Length body. */
+function responseComplete(buf: Buffer): boolean {
+  const end = buf.indexOf("\r\n\r\n");
+  if (end < 0) return false;
+  const m = /\r\ncontent-length: *(\d+)/i.exec(buf.subarray(0, end).toString("latin1"));
+  return m !== null && buf.length >= end + 4 + Number(m[1]);
 }
 
 /** A request with CRLFs, `Connection: close` unless overridden; `body` sets Content-Length. */
