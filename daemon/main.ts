@@ -27,6 +27,9 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // A configuration change is applied by a restart: SIGHUP stops cleanly and systemd
+  // (Restart=always) starts the daemon again with the new file.
+  process.on("SIGHUP", () => stop("SIGHUP"));
 }
 
 void main();

@@ -10,8 +10,12 @@ const gpioLine = z
   })
   .strict();
 
+// A reset button is normally wired to ground with a pull-up: active-low unless told otherwise.
 const buttonLine = gpioLine
-  .extend({ bias: z.enum(["pull-up", "pull-down", "none"]).default("pull-up") })
+  .extend({
+    activeLow: z.boolean().default(true),
+    bias: z.enum(["pull-up", "pull-down", "none"]).default("pull-up"),
+  })
   .strict();
 
 export const configSchema = z
