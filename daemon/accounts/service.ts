@@ -1,31 +1,24 @@
-// The AccountService: setup, login, sessions, users, tokens and the credential reset.
+// The AccountService: setup, login, sessions and the credential reset; account management is
+// in users.ts, the lockout-guarded verify in verify.ts.
 //
 // argon2 runs off the event loop, so every operation that hashes has an await in the middle. A
 // reset (synchronous, so atomic for this process) may land there; each such operation captures
 // the generation and its pepper before hashing and re-checks both before writing, and the
 // database refuses an account row from another generation anyway.
-import type { Clock } from "../clock.js";
-import type { Config } from "../config/schema.js";
 import type { Argon2Hasher } from "../crypto/argon2-hasher.js";
 import type { CalibrationResult } from "../crypto/calibrate.js";
 import { newToken, TOKEN_PREFIX, tokenHash } from "../crypto/tokens.js";
 import {
   ConflictError,
-  ForbiddenError,
   InvalidCredentialsError,
-  NotFoundError,
   SetupClosedError,
-  StoreUnavailableError,
   UnauthorizedError,
   ValidationError,
 } from "../errors.js";
-import type { Logger } from "../log.js";
-import { checkPassword, type PolicyContext } from "../policy/password-policy.js";
+import { checkPassword } from "../policy/password-policy.js";
 import { normalizePassword } from "../policy/text.js";
 import type {
   AccountService,
-  AuditSink,
-  CredentialState,
   CredentialStatus,
   LoginResult,
   Principal,
@@ -36,78 +29,39 @@ import type {
   SetupRequest,
   UserView,
 } from "../services.js";
-import type { AccountRow, CredentialStore } from "../store/credential-store.js";
 import type { RecoveryPending } from "../store/recovery-pending.js";
-import { type Keyring, rotateKeyring } from "./keyring.js";
-import { type LoginGuard, loginKey } from "./login-guard.js";
-import type { SetupGate } from "./setup-gate.js";
+import { AccountCore, type AccountServiceDeps, type AccountStats } from "./core.js";
+import { rotateKeyring } from "./keyring.js";
+import { loginKey } from "./login-guard.js";
+import { UserAdmin } from "./users.js";
 import {
   optionalString,
   parseLoginName,
   parsePasswordInput,
   parseResetReason,
-  parseRole,
-  parseTokenName,
-  parseTtlDays,
   parseUsername,
 } from "./validate.js";
+import { rehash, verifyGuarded } from "./verify.js";
 
-export interface DeviceContext {
-  deviceId?: string | undefined;
-  model?: string | undefined;
-  brand?: string | undefined;
-}
-
-export interface AccountServiceDeps {
-  store: CredentialStore;
-  stateDir: string;
-  keyring: Keyring;
-  hasher: Argon2Hasher;
-  /** Null unless argon2.calibrate is on. */
-  calibration: CalibrationResult | null;
-  /** A hash of a random password at the current parameters: unknown names verify against it. */
-  dummyHash: Promise<string>;
-  gate: SetupGate;
-  guard: LoginGuard;
-  config: Config;
-  clock: Clock;
-  log: Logger;
-  audit: AuditSink;
-  context: DeviceContext;
-  securityCode?: { verify(code: string): Promise<boolean> } | undefined;
-  onStateChange?: ((state: CredentialState, generation: number) => void) | undefined;
-}
-
-export interface AccountStats {
-  loginsOk: number;
-  loginsFailed: number;
-  refusedLocked: number;
-  lockouts: number;
-  rehashes: number;
-}
+export type { AccountServiceDeps, AccountStats, DeviceContext } from "./core.js";
 
 const MINUTE = 60_000;
-const DAY = 86_400_000;
 
 export class AccountServiceImpl implements AccountService {
-  private keyring: Keyring;
-  private closed = false;
-  /** Session token hash behind each Principal handed out, so a password change keeps the caller's. */
-  private readonly sessionOf = new WeakMap<Principal, Buffer>();
-  private readonly counts: AccountStats = {
-    loginsOk: 0,
-    loginsFailed: 0,
-    refusedLocked: 0,
-    lockouts: 0,
-    rehashes: 0,
-  };
+  private readonly core: AccountCore;
+  private readonly users: UserAdmin;
 
-  constructor(private readonly d: AccountServiceDeps) {
-    this.keyring = d.keyring;
+  constructor(deps: AccountServiceDeps) {
+    this.core = new AccountCore(deps);
+    this.users = new UserAdmin(this.core);
+  }
+
+  private get d(): AccountServiceDeps {
+    return this.core.d;
   }
 
   get generation(): number {
-    return this.keyring.generation;
+    return this.core.keyring.generation;
   }
 
   get hasher(): Argon2Hasher {
@@ -116,7 +70,7 @@ export class AccountServiceImpl implements AccountService {
 
   /** Pending recovery state for the recovery module: survives restarts, dies with every reset. */
   get recoveryPending(): RecoveryPending {
-    this.ensureOpen();
+    this.core.ensureOpen();
     return this.d.store.recoveryPending;
   }
 
@@ -125,18 +79,18 @@ export class AccountServiceImpl implements AccountService {
   }
 
   stats(): AccountStats {
-    return { ...this.counts };
+    return { ...this.core.counts };
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.core.closed) return;
+    this.core.closed = true;
     this.d.store.close();
   }
 
   status(): CredentialStatus {
-    this.ensureOpen();
-    const provisioned = this.provisioned();
+    this.core.ensureOpen();
+    const provisioned = this.core.provisioned();
     const meta = this.d.store.meta();
     const open = !provisioned && this.d.gate.isOpen();
     return {
@@ -154,13 +108,13 @@ export class AccountServiceImpl implements AccountService {
   }
 
   async setup(req: SetupRequest): Promise<UserView> {
-    this.ensureOpen();
+    this.core.ensureOpen();
     if (typeof req !== "object" || req === null) throw new ValidationError("setup: a JSON object");
     const username = parseUsername(req.username);
     const password = parsePasswordInput(req.password);
     const setupToken = optionalString(req.setupToken, "setupToken");
     const securityCode = optionalString(req.securityCode, "securityCode");
-    if (this.provisioned()) throw new ConflictError("already provisioned", "already_provisioned");
+    if (this.core.provisioned()) throw new ConflictError("already provisioned", "already_provisioned");
 
     let via: "window" | "token" | "security-code";
     if (this.d.gate.isOpen()) via = "window";
@@ -173,12 +127,12 @@ export class AccountServiceImpl implements AccountService {
         : new SetupClosedError();
     }
     // Before the security code, so a weak password does not spend a security-code attempt.
-    checkPassword(password, this.policyOptions(), this.policyContext(username));
+    checkPassword(password, this.core.policyOptions(), this.core.policyContext(username));
     if (via === "security-code") await this.checkSecurityCode(securityCode as string);
 
-    const { generation, pepper } = this.keyring;
+    const { generation, pepper } = this.core.keyring;
     const hash = await this.d.hasher.hash(normalizePassword(password), pepper);
-    this.ensureCurrent(generation);
+    this.core.ensureCurrent(generation);
     if (via === "token" && !this.d.gate.consumeToken(setupToken)) {
       throw new SetupClosedError("setup token is invalid, used or expired");
     }
@@ -203,16 +157,16 @@ export class AccountServiceImpl implements AccountService {
   }
 
   async login(username: string, password: string): Promise<LoginResult> {
-    this.ensureOpen();
+    this.core.ensureOpen();
     const name = parseLoginName(username);
     const pw = normalizePassword(parsePasswordInput(password));
     const key = loginKey(name);
-    const account = await this.verifyGuarded(key, name, pw);
-    const { generation, pepper } = this.keyring;
+    const account = await verifyGuarded(this.core, key, name, pw);
+    const { generation, pepper } = this.core.keyring;
     if (this.d.hasher.needsRehash(account.hash)) {
-      await this.rehash(account, pw, pepper, generation);
-      this.ensureOpen();
-      if (generation !== this.keyring.generation || !this.d.store.getAccount(account.username)) {
+      await rehash(this.core, account, pw, pepper, generation);
+      this.core.ensureOpen();
+      if (generation !== this.core.keyring.generation || !this.d.store.getAccount(account.username)) {
         throw new InvalidCredentialsError();
       }
     }
@@ -221,20 +175,20 @@ export class AccountServiceImpl implements AccountService {
     const expiresAt = now + this.d.config.sessions.ttlMinutes * MINUTE;
     this.d.store.pruneExpired(now);
     this.d.store.insertSession(tokenHash(token), account.username, now, expiresAt);
-    this.counts.loginsOk++;
+    this.core.counts.loginsOk++;
     this.d.log.debug({ event: "login", username: account.username }, "login");
     return { token, expiresAt: new Date(expiresAt).toISOString(), role: account.role };
   }
 
   logout(token: string): void {
-    this.ensureOpen();
+    this.core.ensureOpen();
     if (typeof token !== "string" || token.length === 0 || token.length > 256) return;
     const h = tokenHash(stripBearer(token));
     if (!this.d.store.deleteSession(h)) this.d.store.deleteToken(h);
   }
 
   authenticate(bearer: string | undefined): Principal {
-    this.ensureOpen();
+    this.core.ensureOpen();
     if (typeof bearer !== "string" || bearer.length === 0 || bearer.length > 256)
       throw new UnauthorizedError();
     const token = stripBearer(bearer);
@@ -253,108 +207,36 @@ export class AccountServiceImpl implements AccountService {
       kind,
       expiresAt: new Date(row.expiresAt).toISOString(),
     };
-    if (kind === "session") this.sessionOf.set(principal, h);
+    if (kind === "session") this.core.sessionOf.set(principal, h);
     return principal;
   }
 
-  async changePassword(who: Principal, currentPassword: string, newPassword: string): Promise<void> {
-    this.ensureOpen();
-    const account = this.accountOf(who);
-    const current = normalizePassword(parsePasswordInput(currentPassword, "currentPassword"));
-    const next = parsePasswordInput(newPassword, "newPassword");
-    checkPassword(next, this.policyOptions(), this.policyContext(account.username));
-    const verified = await this.verifyGuarded(
-      loginKey(account.username),
-      account.username,
-      current,
-      "password-change",
-    );
-    const { generation, pepper } = this.keyring;
-    const hash = await this.d.hasher.hash(normalizePassword(next), pepper);
-    this.ensureCurrent(generation);
-    const now = this.d.clock.now();
-    this.d.store.transaction(() => {
-      if (!this.d.store.replaceHash(verified.username, verified.hash, hash, generation, now)) {
-        throw new ConflictError(
-          "the password was changed meanwhile; nothing was changed",
-          "password_changed",
-        );
-      }
-      // Other sessions may belong to whoever made the owner change the password.
-      this.d.store.deleteSessionsOf(verified.username, this.sessionOf.get(who) ?? null);
-    });
-    this.d.audit.record("password-changed", { username: verified.username, by: who.kind });
+  changePassword(who: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    return this.users.changePassword(who, currentPassword, newPassword);
   }
 
   listUsers(who: Principal): UserView[] {
-    this.ensureOpen();
-    this.requireAdmin(who);
-    return this.d.store.listAccounts().map(view);
+    return this.users.listUsers(who);
   }
 
-  async createUser(
-    who: Principal,
-    req: { username: string; password: string; role: Role },
-  ): Promise<UserView> {
-    this.ensureOpen();
-    this.requireAdmin(who);
-    if (typeof req !== "object" || req === null) throw new ValidationError("user: a JSON object");
-    const username = parseUsername(req.username);
-    const role = parseRole(req.role);
-    const password = parsePasswordInput(req.password);
-    if (this.d.store.getAccount(username))
-      throw new ConflictError(`user "${username}" exists`, "user_exists");
-    checkPassword(password, this.policyOptions(), this.policyContext(username));
-    const { generation, pepper } = this.keyring;
-    const hash = await this.d.hasher.hash(normalizePassword(password), pepper);
-    this.ensureCurrent(generation);
-    this.requireAdmin(who);
-    const now = this.d.clock.now();
-    const row: AccountRow = { username, role, hash, generation, createdAt: now, passwordChangedAt: now };
-    this.d.store.transaction(() => {
-      if (this.d.store.getAccount(username))
-        throw new ConflictError(`user "${username}" exists`, "user_exists");
-      this.d.store.insertAccount(row);
-    });
-    this.d.audit.record("user-created", { username, role, by: who.username });
-    return view(row);
+  createUser(who: Principal, req: { username: string; password: string; role: Role }): Promise<UserView> {
+    return this.users.createUser(who, req);
   }
 
   deleteUser(who: Principal, username: string): void {
-    this.ensureOpen();
-    this.requireAdmin(who);
-    const name = parseLoginName(username);
-    this.d.store.transaction(() => {
-      const target = this.d.store.getAccount(name);
-      if (!target) throw new NotFoundError(`no user "${name}"`);
-      if (target.role === "admin" && this.d.store.countAdmins() <= 1) {
-        throw new ConflictError("the last admin cannot be deleted", "last_admin");
-      }
-      this.d.store.deleteAccount(target.username);
-    });
-    this.d.audit.record("user-deleted", { username: name, by: who.username });
+    this.users.deleteUser(who, username);
   }
 
   createToken(
     who: Principal,
     req: { name: string; ttlDays?: number | undefined },
   ): { token: string; name: string; expiresAt: string } {
-    this.ensureOpen();
-    const admin = this.requireAdmin(who);
-    if (typeof req !== "object" || req === null) throw new ValidationError("token: a JSON object");
-    const name = parseTokenName(req.name);
-    const ttlDays = parseTtlDays(req.ttlDays, this.d.config.sessions.tokenTtlDays);
-    const now = this.d.clock.now();
-    const token = newToken(TOKEN_PREFIX.apiToken);
-    const expiresAt = now + ttlDays * DAY;
-    this.d.store.insertToken(tokenHash(token), admin.username, name, now, expiresAt);
-    this.d.audit.record("token-created", { username: admin.username, name, ttlDays });
-    return { token, name, expiresAt: new Date(expiresAt).toISOString() };
+    return this.users.createToken(who, req);
   }
 
   openSetupWindow(reason: string): void {
-    this.ensureOpen();
-    if (this.provisioned()) return;
+    this.core.ensureOpen();
+    if (this.core.provisioned()) return;
     this.d.gate.open();
     const closesAt = this.d.gate.closesAt();
     this.d.audit.record("setup-window-opened", { reason: String(reason).slice(0, 64), closesAt });
@@ -362,16 +244,16 @@ export class AccountServiceImpl implements AccountService {
   }
 
   async credentialReset(reason: ResetReason, opts: ResetOptions): Promise<ResetOutcome> {
-    this.ensureOpen();
+    this.core.ensureOpen();
     const why = parseResetReason(reason);
     if (typeof opts !== "object" || opts === null) throw new ValidationError("reset options: an object");
-    const previous = this.keyring.generation;
+    const previous = this.core.keyring.generation;
     const started = performance.now();
-    const { keyring, compactError } = rotateKeyring(this.d.store, this.d.stateDir, this.keyring, {
+    const { keyring, compactError } = rotateKeyring(this.d.store, this.d.stateDir, this.core.keyring, {
       at: this.d.clock.now(),
       reason: why,
     });
-    this.keyring = keyring;
+    this.core.keyring = keyring;
     if (compactError) {
       this.d.log.error(
         { event: "reset-compact-failed", err: compactError },
@@ -402,69 +284,6 @@ export class AccountServiceImpl implements AccountService {
     return outcome;
   }
 
-  /**
-   * Verifies a password under the lockout rules. A refused attempt computes no argon2; an unknown
-   * name costs one verify against the dummy hash, like a known one.
-   */
-  private async verifyGuarded(
-    key: string,
-    name: string,
-    password: string,
-    during: "login" | "password-change" = "login",
-  ): Promise<AccountRow> {
-    let release: () => void;
-    try {
-      release = await this.d.guard.begin(key);
-    } catch (err) {
-      this.counts.refusedLocked++;
-      throw err;
-    }
-    try {
-      const { generation, pepper } = this.keyring;
-      const account = this.d.store.getAccount(name);
-      const ok = await this.d.hasher.verify(account?.hash ?? (await this.d.dummyHash), password, pepper);
-      this.ensureOpen();
-      // Reset meanwhile: whatever was verified no longer exists. Not the caller's failure.
-      if (generation !== this.keyring.generation) throw new InvalidCredentialsError();
-      const now = this.d.store.getAccount(name);
-      if (ok && account && now?.hash === account.hash) {
-        this.d.guard.success(key);
-        return account;
-      }
-      this.counts.loginsFailed++;
-      const lockedMs = this.d.guard.failure(key);
-      this.d.audit.record("login-failed", { username: name.slice(0, 64), during });
-      if (lockedMs !== null) {
-        this.counts.lockouts++;
-        this.d.audit.record("lockout", { username: key.slice(0, 64), seconds: Math.round(lockedMs / 1000) });
-        this.d.log.warn({ event: "lockout", username: key.slice(0, 64), seconds: lockedMs / 1000 }, "locked");
-      }
-      throw new InvalidCredentialsError();
-    } finally {
-      release();
-    }
-  }
-
-  /** Upgrades a hash to the current parameters after a successful login; best effort. */
-  private async rehash(
-    account: AccountRow,
-    password: string,
-    pepper: Buffer,
-    generation: number,
-  ): Promise<void> {
-    try {
-      const hash = await this.d.hasher.hash(password, pepper);
-      if (generation !== this.keyring.generation || this.closed) return;
-      if (
-        this.d.store.replaceHash(account.username, account.hash, hash, generation, account.passwordChangedAt)
-      ) {
-        this.counts.rehashes++;
-      }
-    } catch (err) {
-      this.d.log.warn({ event: "rehash-failed", err }, "rehash postponed");
-    }
-  }
-
   private async checkSecurityCode(code: string): Promise<void> {
     if (!this.d.securityCode) {
       this.d.audit.record("setup-refused", { reason: "no-security-code" });
@@ -477,54 +296,8 @@ export class AccountServiceImpl implements AccountService {
       throw new SetupClosedError("wrong security code");
     }
   }
-
-  /** The caller's account as it is now: a Principal is a snapshot, the role may have changed. */
-  private accountOf(who: Principal): AccountRow {
-    const account =
-      who && typeof who.username === "string" ? this.d.store.getAccount(who.username) : undefined;
-    if (!account)
-      throw new UnauthorizedError("the account of this session no longer exists", "invalid_token");
-    return account;
-  }
-
-  private requireAdmin(who: Principal): AccountRow {
-    const account = this.accountOf(who);
-    if (account.role !== "admin") throw new ForbiddenError("this needs the admin role");
-    return account;
-  }
-
-  private provisioned(): boolean {
-    return this.d.store.countAdmins() > 0;
-  }
-
-  private ensureOpen(): void {
-    if (this.closed || !this.d.store.isOpen) throw new StoreUnavailableError("credential store is closed");
-  }
-
-  /** A reset ran while this request was hashing: its hash belongs to a generation that is gone. */
-  private ensureCurrent(generation: number): void {
-    this.ensureOpen();
-    if (generation !== this.keyring.generation) {
-      throw new ConflictError(
-        "the credentials were reset meanwhile; nothing was changed",
-        "credentials_reset",
-      );
-    }
-  }
-
-  private policyOptions(): { minLength: number } {
-    return { minLength: this.d.config.password.minLength };
-  }
-
-  private policyContext(username: string): PolicyContext {
-    return { username, ...this.d.context };
-  }
 }
 
 function stripBearer(v: string): string {
   return v.replace(/^Bearer\s+/i, "").trim();
-}
-
-function view(a: AccountRow): UserView {
-  return { username: a.username, role: a.role, createdAt: new Date(a.createdAt).toISOString() };
 }

@@ -30,7 +30,8 @@ export function rawExchange(
       clearTimeout(timer);
       sock.destroy();
       const text = Buffer.concat(data).toString("latin1");
-      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      // Skip interim 1xx answers (100 Continue): the status is the final one.
+      const m = /^(?:HTTP\/1\.1 1\d\d [^\r\n]*\r\n\r\n)*HTTP\/1\.1 (\d{3})/.exec(text);
       resolve({ status: m ? Number(m[1]) : null, text, closed, elapsedMs: performance.now() - started });
     };
     const timer = setTimeout(() => finish(false), opts.waitMs ?? 2000);
@@ -54,10 +55,18 @@ export function rawExchange(
 
 /** True once `buf` holds a whole response with a Content-Length body. */
 function responseComplete(buf: Buffer): boolean {
-  const end = buf.indexOf("\r\n\r\n");
-  if (end < 0) return false;
-  const m = /\r\ncontent-length: *(\d+)/i.exec(buf.subarray(0, end).toString("latin1"));
-  return m !== null && buf.length >= end + 4 + Number(m[1]);
+  let start = 0;
+  for (;;) {
+    const end = buf.indexOf("\r\n\r\n", start);
+    if (end < 0) return false;
+    const head = buf.subarray(start, end).toString("latin1");
+    if (/^HTTP\/1\.1 1\d\d/.test(head)) {
+      start = end + 4;
+      continue;
+    }
+    const m = /\r\ncontent-length: *(\d+)/i.exec(head);
+    return m !== null && buf.length >= end + 4 + Number(m[1]);
+  }
 }
 
 /** A request with CRLFs, `Connection: close` unless overridden; `body` sets Content-Length. */
