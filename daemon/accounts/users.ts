@@ -6,7 +6,7 @@ import { checkPassword } from "../policy/password-policy.js";
 import { normalizePassword } from "../policy/text.js";
 import type { Principal, Role, UserView } from "../services.js";
 import type { AccountRow } from "../store/credential-store.js";
-import { type AccountCore, view } from "./core.js";
+import { type AccountCore, type AccountServiceDeps, view } from "./core.js";
 import { loginKey } from "./login-guard.js";
 import {
   parseLoginName,
@@ -23,6 +23,10 @@ const DAY = 86_400_000;
 export class UserAdmin {
   constructor(private readonly core: AccountCore) {}
 
+  private get d(): AccountServiceDeps {
+    return this.core.d;
+  }
+
   async changePassword(who: Principal, currentPassword: string, newPassword: string): Promise<void> {
     this.core.ensureOpen();
     const account = this.core.accountOf(who);
@@ -37,26 +41,26 @@ export class UserAdmin {
       "password-change",
     );
     const { generation, pepper } = this.core.keyring;
-    const hash = await this.core.d.hasher.hash(normalizePassword(next), pepper);
+    const hash = await this.d.hasher.hash(normalizePassword(next), pepper);
     this.core.ensureCurrent(generation);
-    const now = this.core.d.clock.now();
-    this.core.d.store.transaction(() => {
-      if (!this.core.d.store.replaceHash(verified.username, verified.hash, hash, generation, now)) {
+    const now = this.d.clock.now();
+    this.d.store.transaction(() => {
+      if (!this.d.store.replaceHash(verified.username, verified.hash, hash, generation, now)) {
         throw new ConflictError(
           "the password was changed meanwhile; nothing was changed",
           "password_changed",
         );
       }
       // Other sessions may belong to whoever made the owner change the password.
-      this.core.d.store.deleteSessionsOf(verified.username, this.core.sessionOf.get(who) ?? null);
+      this.d.store.deleteSessionsOf(verified.username, this.core.sessionOf.get(who) ?? null);
     });
-    this.core.d.audit.record("password-changed", { username: verified.username, by: who.kind });
+    this.d.audit.record("password-changed", { username: verified.username, by: who.kind });
   }
 
   listUsers(who: Principal): UserView[] {
     this.core.ensureOpen();
     this.core.requireAdmin(who);
-    return this.core.d.store.listAccounts().map(view);
+    return this.d.store.listAccounts().map(view);
   }
 
   async createUser(
@@ -69,21 +73,21 @@ export class UserAdmin {
     const username = parseUsername(req.username);
     const role = parseRole(req.role);
     const password = parsePasswordInput(req.password);
-    if (this.core.d.store.getAccount(username))
+    if (this.d.store.getAccount(username))
       throw new ConflictError(`user "${username}" exists`, "user_exists");
     checkPassword(password, this.core.policyOptions(), this.core.policyContext(username));
     const { generation, pepper } = this.core.keyring;
-    const hash = await this.core.d.hasher.hash(normalizePassword(password), pepper);
+    const hash = await this.d.hasher.hash(normalizePassword(password), pepper);
     this.core.ensureCurrent(generation);
     this.core.requireAdmin(who);
-    const now = this.core.d.clock.now();
+    const now = this.d.clock.now();
     const row: AccountRow = { username, role, hash, generation, createdAt: now, passwordChangedAt: now };
-    this.core.d.store.transaction(() => {
-      if (this.core.d.store.getAccount(username))
+    this.d.store.transaction(() => {
+      if (this.d.store.getAccount(username))
         throw new ConflictError(`user "${username}" exists`, "user_exists");
-      this.core.d.store.insertAccount(row);
+      this.d.store.insertAccount(row);
     });
-    this.core.d.audit.record("user-created", { username, role, by: who.username });
+    this.d.audit.record("user-created", { username, role, by: who.username });
     return view(row);
   }
 
@@ -91,15 +95,15 @@ export class UserAdmin {
     this.core.ensureOpen();
     this.core.requireAdmin(who);
     const name = parseLoginName(username);
-    this.core.d.store.transaction(() => {
-      const target = this.core.d.store.getAccount(name);
+    this.d.store.transaction(() => {
+      const target = this.d.store.getAccount(name);
       if (!target) throw new NotFoundError(`no user "${name}"`);
-      if (target.role === "admin" && this.core.d.store.countAdmins() <= 1) {
+      if (target.role === "admin" && this.d.store.countAdmins() <= 1) {
         throw new ConflictError("the last admin cannot be deleted", "last_admin");
       }
-      this.core.d.store.deleteAccount(target.username);
+      this.d.store.deleteAccount(target.username);
     });
-    this.core.d.audit.record("user-deleted", { username: name, by: who.username });
+    this.d.audit.record("user-deleted", { username: name, by: who.username });
   }
 
   createToken(
@@ -110,12 +114,12 @@ export class UserAdmin {
     const admin = this.core.requireAdmin(who);
     if (typeof req !== "object" || req === null) throw new ValidationError("token: a JSON object");
     const name = parseTokenName(req.name);
-    const ttlDays = parseTtlDays(req.ttlDays, this.core.d.config.sessions.tokenTtlDays);
-    const now = this.core.d.clock.now();
+    const ttlDays = parseTtlDays(req.ttlDays, this.d.config.sessions.tokenTtlDays);
+    const now = this.d.clock.now();
     const token = newToken(TOKEN_PREFIX.apiToken);
     const expiresAt = now + ttlDays * DAY;
-    this.core.d.store.insertToken(tokenHash(token), admin.username, name, now, expiresAt);
-    this.core.d.audit.record("token-created", { username: admin.username, name, ttlDays });
+    this.d.store.insertToken(tokenHash(token), admin.username, name, now, expiresAt);
+    this.d.audit.record("token-created", { username: admin.username, name, ttlDays });
     return { token, name, expiresAt: new Date(expiresAt).toISOString() };
   }
 }

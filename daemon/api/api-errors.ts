@@ -2,6 +2,12 @@
 // one error writer turns them into `{error: {code, message}}` with a stable code.
 import { RecoverydError } from "../errors.js";
 
+export class BadRequestError extends RecoverydError {
+  constructor(message: string) {
+    super("bad_request", 400, message);
+  }
+}
+
 export class InvalidPathError extends RecoverydError {
   constructor(message = "malformed request path") {
     super("invalid_path", 400, message);

@@ -8,6 +8,7 @@ import type { Config } from "../config/schema.js";
 import { RecoverydError } from "../errors.js";
 import type { Logger } from "../log.js";
 import {
+  BadRequestError,
   ClientGoneError,
   InvalidQueryError,
   MethodNotAllowedError,
@@ -96,6 +97,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
     let bodyRead = false;
     try {
+      // llhttp still parses HTTP/0.9-style request lines; this API speaks HTTP/1.x only.
+      if (req.httpVersionMajor !== 1) throw new BadRequestError("only HTTP/1.0 and HTTP/1.1 are spoken here");
       const target = parseTarget(req.url);
       path = target.path.slice(0, 200);
       const match = router.match(method, target.segments);

@@ -14,12 +14,14 @@ import {
 } from "../../daemon/errors.js";
 import { DEVICE, makeTempDir, openTest, STRONG_PASSWORD } from "../helpers/credentials.js";
 
-let cleanup = () => {};
-afterEach(() => cleanup());
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
 
 function tmp(): string {
   const t = makeTempDir();
-  cleanup = t.cleanup;
+  cleanups.push(t.cleanup);
   return t.dir;
 }
 
@@ -123,13 +125,13 @@ describe("credential reset", () => {
 
   it("makes a copy of the old database useless: the old password never verifies again", async () => {
     const dir = tmp();
-    const aside = makeTempDir();
+    const aside = tmp();
     const { accounts } = await openTest(dir);
     await accounts.setup({ username: "owner", password: STRONG_PASSWORD });
     await accounts.login("owner", STRONG_PASSWORD);
     // The attacker's copy, taken while the daemon runs (database and WAL as they are on disk).
     for (const f of ["credentials.db", "credentials.db-wal", "credentials.db-shm"]) {
-      if (existsSync(path.join(dir, f))) copyFileSync(path.join(dir, f), path.join(aside.dir, f));
+      if (existsSync(path.join(dir, f))) copyFileSync(path.join(dir, f), path.join(aside, f));
     }
     const oldPepper = readPepper(dir, 1);
     expect(oldPepper).not.toBeNull();
@@ -140,7 +142,7 @@ describe("credential reset", () => {
     // Put the old copy back.
     for (const f of ["credentials.db", "credentials.db-wal", "credentials.db-shm"]) {
       rmSync(path.join(dir, f), { force: true });
-      if (existsSync(path.join(aside.dir, f))) copyFileSync(path.join(aside.dir, f), path.join(dir, f));
+      if (existsSync(path.join(aside, f))) copyFileSync(path.join(aside, f), path.join(dir, f));
     }
     const raw = new Database(path.join(dir, "credentials.db"));
     const oldHash = (
@@ -166,6 +168,5 @@ describe("credential reset", () => {
     expect(reopened.audit.count("credential-store-wiped")).toBe(1);
     expect(reopened.accounts.generation).toBeGreaterThan(2);
     reopened.accounts.close();
-    aside.cleanup();
   });
 });
