@@ -1,8 +1,9 @@
 // What the API needs from the recovery and audit modules. Kept narrow and owned by the API so
 // the routes can be tested with small in-memory implementations; main.ts adapts the real
 // modules to these shapes. Methods may answer synchronously or with a promise.
-import type { AccountService, ResetOutcome } from "../services.js";
+
 import type { EventBus } from "../events.js";
+import type { AccountService, ResetOutcome } from "../services.js";
 
 export type Awaitable<T> = T | Promise<T>;
 

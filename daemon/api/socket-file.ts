@@ -29,7 +29,8 @@ export async function removeStaleSocket(socketPath: string): Promise<void> {
     throw err;
   }
   if (!isSocket) throw new Error(`${socketPath} exists and is not a socket; refusing to replace it`);
-  if (await someoneListens(socketPath)) throw new Error(`another process is already listening on ${socketPath}`);
+  if (await someoneListens(socketPath))
+    throw new Error(`another process is already listening on ${socketPath}`);
   await unlink(socketPath).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== "ENOENT") throw err;
   });

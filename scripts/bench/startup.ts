@@ -25,6 +25,7 @@ async function startAndTime(kind: "daemon" | "bare"): Promise<Started> {
     PATH: process.env.PATH,
     RECOVERYD_STATE_DIR: path.join(base, "state"),
     RECOVERYD_RUNTIME_DIR: run,
+    MALLOC_ARENA_MAX: "1", // as the unit runs it (both processes get it)
     // The daemon opens its setup window at boot; keep that, it is what a first boot does.
   };
   const t0 = performance.now();

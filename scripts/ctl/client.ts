@@ -110,7 +110,10 @@ export function apiRequest(socketPath: string, opts: RequestOptions): Promise<Ap
 }
 
 /** Like apiRequest, but a non-2xx answer throws ApiError. */
-export async function call<T = Record<string, unknown>>(socketPath: string, opts: RequestOptions): Promise<T> {
+export async function call<T = Record<string, unknown>>(
+  socketPath: string,
+  opts: RequestOptions,
+): Promise<T> {
   const res = await apiRequest(socketPath, opts);
   if (res.status < 200 || res.status > 299) throw new ApiError(res.status, res.body);
   return res.body as T;

@@ -1,7 +1,7 @@
 // What every command gets: where the daemon is, how to print, how to read secrets, the token.
 import type { Writable } from "node:stream";
 import type { ParsedArgs } from "./args.js";
-import { type RequestOptions, call } from "./client.js";
+import { call, type RequestOptions } from "./client.js";
 import type { SecretReader } from "./secrets.js";
 import { findSessionToken } from "./token-file.js";
 

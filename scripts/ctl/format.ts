@@ -49,7 +49,9 @@ export function formatStatus(s: StatusBody, nowMs = Date.now()): string {
     lines.push(`recovery:      ${s.lockout.recoveryPaths.join(", ")}`);
   }
   const r = s.lastReset;
-  lines.push(r ? `last reset:    ${r.at} by ${r.reason} (generation ${r.generation})` : "last reset:    never");
+  lines.push(
+    r ? `last reset:    ${r.at} by ${r.reason} (generation ${r.generation})` : "last reset:    never",
+  );
   return lines.join("\n");
 }
 

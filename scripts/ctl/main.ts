@@ -52,8 +52,11 @@ export async function runCtl(io: CtlIo): Promise<number> {
       return topic && !COMMANDS.includes(topic) ? EXIT_USAGE : EXIT_OK;
     }
     if (command === undefined) {
-      println(args.flags.has("help") ? io.stdout : io.stderr, overview());
-      return args.flags.has("help") ? EXIT_OK : EXIT_USAGE;
+      if (args.flags.has("help")) {
+        println(io.stdout, overview());
+        return EXIT_OK;
+      }
+      throw new UsageError("no command given");
     }
     const handler = Object.hasOwn(HANDLERS, command) ? HANDLERS[command] : undefined;
     if (!handler) {
@@ -110,7 +113,8 @@ function refusal(err: ApiError): string {
   }
   const reason = err.details.reason;
   if (typeof reason === "string" && !err.message.includes(reason)) parts.push(`(${reason})`);
-  if (err.status === 401 && err.code === "unauthorized") parts.push("— log in first: recoveryctl login USERNAME");
+  if (err.status === 401 && err.code === "unauthorized")
+    parts.push("— log in first: recoveryctl login USERNAME");
   if (err.retryAfterSeconds !== undefined && !/try again in/.test(err.message)) {
     parts.push(`— try again in ${err.retryAfterSeconds} s`);
   }

@@ -47,7 +47,8 @@ export class SecretReader {
       if (this.lines.length > 0 && this.lines[this.lines.length - 1] === "") this.lines.pop();
     }
     const line = this.lines.shift();
-    if (line === undefined) throw new UsageError(`expected the ${what.toLowerCase()} on stdin (one per line)`);
+    if (line === undefined)
+      throw new UsageError(`expected the ${what.toLowerCase()} on stdin (one per line)`);
     return line;
   }
 
@@ -71,7 +72,8 @@ export class SecretReader {
           if (ch === "\u0003") return done(new InterruptedError());
           if (ch === "\u0004") return value === "" ? done(new InterruptedError()) : done();
           if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
-          else if (ch === "\u0015") value = ""; // Ctrl-U: start over
+          else if (ch === "\u0015")
+            value = ""; // Ctrl-U: start over
           else if (ch >= " ") value += ch;
         }
       };

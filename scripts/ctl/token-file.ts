@@ -15,7 +15,11 @@ export function tokenFilePath(env: NodeJS.ProcessEnv, kind: TokenKind = "session
 }
 
 export async function writeTokenFile(file: string, token: string): Promise<void> {
-  const fh = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  const fh = await open(
+    file,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+    0o600,
+  );
   try {
     // An older file may have been created with a wider mode.
     await fh.chmod(0o600);

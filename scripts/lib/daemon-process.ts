@@ -57,6 +57,8 @@ export async function spawnDaemon(opts: SpawnOptions = {}): Promise<DaemonProces
     HOME: process.env.HOME,
     RECOVERYD_STATE_DIR: stateDir,
     RECOVERYD_RUNTIME_DIR: runtimeDir,
+    // As the systemd unit and `npm start` run it: one malloc arena bounds argon2's memory.
+    MALLOC_ARENA_MAX: "1",
     ...opts.env,
   };
   if (opts.config) {

@@ -29,10 +29,10 @@ describe("keyring", () => {
     const { dir, file, open } = setup();
     const s = open();
     const { keyring } = openKeyring(s, dir);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) expect(statSync(f).mode & 0o077).toBe(0);
     s.close();
     expect(keyring.generation).toBe(1);
     expect(peppers(dir)).toEqual(["credentials.pepper-1"]);
-    expect(statSync(file).mode & 0o077).toBe(0);
   });
 
   it("crash after the new pepper was written, before the commit: the old state and pepper stay", () => {

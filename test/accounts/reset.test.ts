@@ -101,7 +101,8 @@ describe("credential reset", () => {
     const { accounts, config } = await openTest(tmp(), {
       configOverrides: { setupWindow: { openAtBoot: false } },
     });
-    await accounts.setup({ username: "owner", password: STRONG_PASSWORD }).catch(() => {});
+    accounts.openSetupWindow("short-press");
+    await accounts.setup({ username: "owner", password: STRONG_PASSWORD });
     expect(accounts.status().setupWindow.open).toBe(false);
     const outcome = await accounts.credentialReset("security-code", {
       openWindow: false,

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,6 +11,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from "../../daemon/errors.js";
+import { createLogger } from "../../daemon/log.js";
 import type { Principal } from "../../daemon/services.js";
 import {
   makeTempDir,
@@ -317,6 +319,30 @@ describe("credential reset input", () => {
 });
 
 describe("secrets", () => {
+  it("never writes a password, hash, pepper or token to the log", async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "trace", destination: { write: (l: string) => lines.push(l) } });
+    const { accounts, dir } = await fresh({ log });
+    await accounts.setup({ username: "owner", password: STRONG_PASSWORD });
+    const s = await accounts.login("owner", STRONG_PASSWORD);
+    for (let i = 0; i < 5; i++) await accounts.login("owner", "typed-the-wrong-one").catch(() => {});
+    const pepper = readFileSync(path.join(dir, "credentials.pepper-1"));
+    const r = await accounts.credentialReset("unlock", { openWindow: false, issueSetupToken: true });
+    const text = lines.join("");
+    expect(text).toContain("credential-reset");
+    for (const secret of [
+      STRONG_PASSWORD,
+      "typed-the-wrong-one",
+      s.token,
+      r.setupToken ?? "x",
+      "$argon2id$",
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).not.toContain(pepper.toString("hex"));
+    expect(text).not.toContain(pepper.toString("base64"));
+  });
+
   it("never hands a password, hash or token to the audit sink", async () => {
     const { accounts, admin, audit } = await provisioned();
     const t = accounts.createToken(admin, { name: "app" });

@@ -1,8 +1,8 @@
 // Audit read/verify (admins only) and the server-sent event stream.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { openEventStream, type StreamEvent } from "../../scripts/ctl/client.js";
-import { rawExchange } from "./support/raw.js";
 import { ADMIN, startTestApi, type TestApi } from "./support/harness.js";
+import { rawExchange } from "./support/raw.js";
 
 let t: TestApi;
 let admin: string;
@@ -27,7 +27,15 @@ describe("GET /v1/audit", () => {
 
   test("401 without a session; 400 for bad query values", async () => {
     expect((await t.req("GET", "/v1/audit")).status).toBe(401);
-    for (const q of ["?limit=0", "?limit=1001", "?limit=-1", "?limit=abc", "?sinceSeq=1.5", "?x=1", "?limit=1&limit=2"]) {
+    for (const q of [
+      "?limit=0",
+      "?limit=1001",
+      "?limit=-1",
+      "?limit=abc",
+      "?sinceSeq=1.5",
+      "?x=1",
+      "?limit=1&limit=2",
+    ]) {
       const r = await t.req("GET", `/v1/audit${q}`, { token: admin });
       expect(r.status, q).toBe(400);
     }
@@ -41,7 +49,10 @@ describe("GET /v1/audit", () => {
     t.audit.tampered = { seq: 1, file: "audit.0.log", line: 1, problem: "hash mismatch" };
     const bad = await t.req("GET", "/v1/audit/verify", { token: admin });
     expect(bad.status).toBe(200);
-    expect(bad.body).toMatchObject({ ok: false, firstBad: { seq: 1, file: "audit.0.log", problem: "hash mismatch" } });
+    expect(bad.body).toMatchObject({
+      ok: false,
+      firstBad: { seq: 1, file: "audit.0.log", problem: "hash mismatch" },
+    });
     expect((await t.req("GET", "/v1/audit/verify")).status).toBe(401);
   });
 
@@ -73,7 +84,9 @@ describe("GET /v1/events", () => {
 
   test("raw wire format", async () => {
     setTimeout(() => t.events.publish({ type: "buzzer", pattern: "beep" }), 100);
-    const r = await rawExchange(t.socketPath, ["GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n"], { waitMs: 400 });
+    const r = await rawExchange(t.socketPath, ["GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n"], {
+      waitMs: 400,
+    });
     expect(r.status).toBe(200);
     expect(r.text).toMatch(/content-type: text\/event-stream/i);
     expect(r.text).toContain('event: buzzer\ndata: {"type":"buzzer","pattern":"beep"}\n\n');
@@ -95,7 +108,10 @@ describe("GET /v1/events", () => {
     t = await startTestApi({ limits: { maxConnections: 4 } });
     const a = await openEventStream(t.socketPath, () => {});
     const b = await openEventStream(t.socketPath, () => {});
-    await expect(openEventStream(t.socketPath, () => {})).rejects.toMatchObject({ status: 429, code: "too_many_streams" });
+    await expect(openEventStream(t.socketPath, () => {})).rejects.toMatchObject({
+      status: 429,
+      code: "too_many_streams",
+    });
     // Plain calls still get through.
     expect((await t.req("GET", "/v1/status")).status).toBe(200);
     const ended = Promise.all([a.done, b.done]);

@@ -35,7 +35,9 @@ beforeAll(async () => {
   t = await startTestApi({ limits: LIMITS });
   admin = await t.provision();
   await t.req("POST", "/v1/users", { token: admin, body: VIEWER });
-  const login = await t.req("POST", "/v1/login", { body: { username: VIEWER.username, password: VIEWER.password } });
+  const login = await t.req("POST", "/v1/login", {
+    body: { username: VIEWER.username, password: VIEWER.password },
+  });
   viewer = (login.body as { token: string }).token;
   if (!viewer) throw new Error(`viewer login failed: ${JSON.stringify(login.body)}`);
   before = await snapshot();
@@ -102,7 +104,11 @@ const withViewer = fc.constantFrom<"none" | "viewer">("none", "viewer");
 const jsonish = fc.jsonValue({ maxDepth: 3 });
 const wrongObject = fc
   .dictionary(fc.constantFrom(...KEYS), fc.oneof(jsonish, fc.string({ maxLength: 40 })), { maxKeys: 6 })
-  .chain((o) => fc.option(fc.string({ maxLength: 12 }), { nil: undefined }).map((extra) => (extra ? { ...o, [extra]: 1 } : o)));
+  .chain((o) =>
+    fc
+      .option(fc.string({ maxLength: 12 }), { nil: undefined })
+      .map((extra) => (extra ? { ...o, [extra]: 1 } : o)),
+  );
 
 function malformedBody(schema: z.ZodType) {
   return fc
@@ -111,7 +117,7 @@ function malformedBody(schema: z.ZodType) {
 }
 
 const badJsonText = fc.oneof(
-  fc.string({ maxLength: 200 }).filter((s) => {
+  fc.string({ minLength: 1, maxLength: 200 }).filter((s) => {
     try {
       JSON.parse(s);
       return false;
@@ -121,7 +127,8 @@ const badJsonText = fc.oneof(
   }),
   wrongObject.chain((o) => {
     const text = JSON.stringify(o);
-    return fc.integer({ min: 0, max: Math.max(0, text.length - 1) }).map((n) => text.slice(0, n));
+    // At least one byte: an empty body is a valid "no input" for challenge and logout.
+    return fc.integer({ min: 1, max: Math.max(1, text.length - 1) }).map((n) => text.slice(0, n));
   }),
   fc.constantFrom("{", "[", '{"a":}', "{'a':1}", "NaN", "undefined", '{"a":1,}', "\u0000", '"unterminated'),
 );
@@ -141,7 +148,9 @@ const wrongTypes: fc.Arbitrary<Case> = fc
   .chain(({ route, who }) =>
     malformedBody(route.schema).map((body) => ({
       kind: `wrong-types ${route.path}`,
-      bytes: Buffer.from(httpRequest("POST", route.path, { ...json, ...tokenFor(who) }, JSON.stringify(body))),
+      bytes: Buffer.from(
+        httpRequest("POST", route.path, { ...json, ...tokenFor(who) }, JSON.stringify(body)),
+      ),
     })),
   );
 
@@ -183,7 +192,10 @@ const hugeBody: fc.Arbitrary<Case> = fc
     }
     // A declared length over the limit, with the body sent or not.
     const head = httpRequest("POST", route.path, { ...json, "Content-Length": String(size) });
-    return { kind: "huge-declared", bytes: lie ? Buffer.from(head) : Buffer.concat([Buffer.from(head), body]) };
+    return {
+      kind: "huge-declared",
+      bytes: lie ? Buffer.from(head) : Buffer.concat([Buffer.from(head), body]),
+    };
   });
 
 const segment = fc.stringMatching(/^[a-z0-9_-]{1,12}$/);
@@ -201,9 +213,9 @@ const unknownPath: fc.Arbitrary<Case> = fc
     v1: fc.boolean(),
     method: fc.constantFrom("GET", "POST", "DELETE"),
   })
-  .map(({ segs, v1, method }) => `/${[...(v1 ? ["v1"] : []), ...segs].join("/")}`)
-  .filter((p) => !knownPaths.has(p) && !/^\/v1\/users\/[^/]+$/.test(p))
-  .map((p) => ({ kind: "unknown-path", bytes: Buffer.from(httpRequest("GET", p)) }));
+  .map(({ segs, v1, method }) => ({ path: `/${[...(v1 ? ["v1"] : []), ...segs].join("/")}`, method }))
+  .filter(({ path }) => !knownPaths.has(path) && !/^\/v1\/users\/[^/]+$/.test(path))
+  .map(({ path, method }) => ({ kind: "unknown-path", bytes: Buffer.from(httpRequest(method, path)) }));
 
 const TRICK_PARTS = [
   "..",
@@ -250,26 +262,53 @@ const pathTrick: fc.Arbitrary<Case> = fc
   .map(({ target, method, who }) => ({
     kind: "path-trick",
     bytes: Buffer.from(
-      httpRequest(method, target, method === "POST" ? { ...json, ...tokenFor(who) } : tokenFor(who), method === "POST" ? "[]" : undefined),
+      httpRequest(
+        method,
+        target,
+        method === "POST" ? { ...json, ...tokenFor(who) } : tokenFor(who),
+        method === "POST" ? "[]" : undefined,
+      ),
     ),
   }));
 
 function isLegit(method: string, target: string): boolean {
   const path = target.split("?")[0] ?? "";
-  if (method === "GET") return ["/v1/status", "/v1/session", "/v1/events", "/v1/recovery/request"].includes(path);
+  if (method === "GET")
+    return ["/v1/status", "/v1/session", "/v1/events", "/v1/recovery/request"].includes(path);
   return false;
 }
 
-const longTarget: fc.Arbitrary<Case> = fc
-  .integer({ min: 2100, max: 40_000 })
-  .map((n) => ({ kind: "long-target", bytes: Buffer.from(httpRequest("GET", `/v1/status?${"q".repeat(n)}`)) }));
+const longTarget: fc.Arbitrary<Case> = fc.integer({ min: 2100, max: 40_000 }).map((n) => ({
+  kind: "long-target",
+  bytes: Buffer.from(httpRequest("GET", `/v1/status?${"q".repeat(n)}`)),
+}));
 
 const badMethod: fc.Arbitrary<Case> = fc
   .record({
-    method: fc.constantFrom("PUT", "PATCH", "TRACE", "PROPFIND", "MKCOL", "LOCK", "SEARCH", "PURGE", "OPTIONS", "HEAD", "CONNECT", "get", "G%T", "GETT", "GET\tX", "POST\u0000"),
+    method: fc.constantFrom(
+      "PUT",
+      "PATCH",
+      "TRACE",
+      "PROPFIND",
+      "MKCOL",
+      "LOCK",
+      "SEARCH",
+      "PURGE",
+      "OPTIONS",
+      "HEAD",
+      "CONNECT",
+      "get",
+      "G%T",
+      "GETT",
+      "GET\tX",
+      "POST\u0000",
+    ),
     path: fc.constantFrom(...knownPaths),
   })
-  .map(({ method, path }) => ({ kind: `bad-method ${method}`, bytes: Buffer.from(httpRequest(method, path)) }));
+  .map(({ method, path }) => ({
+    kind: `bad-method ${method}`,
+    bytes: Buffer.from(httpRequest(method, path)),
+  }));
 
 const BAD_HEADERS: Record<string, string>[] = [
   { "Content-Length": "abc" },
@@ -292,7 +331,9 @@ const BAD_HEADERS: Record<string, string>[] = [
 const badHeaders: fc.Arbitrary<Case> = fc
   .record({
     headers: fc.constantFrom(...BAD_HEADERS),
-    extra: fc.dictionary(fc.stringMatching(/^[A-Za-z-]{1,20}$/), fc.string({ maxLength: 60 }), { maxKeys: 4 }),
+    extra: fc.dictionary(fc.stringMatching(/^[A-Za-z-]{1,20}$/), fc.string({ maxLength: 60 }), {
+      maxKeys: 4,
+    }),
     path: fc.constantFrom(...ADMIN_GETS),
     auth: authHeader,
   })
@@ -312,15 +353,34 @@ const badAuth: fc.Arbitrary<Case> = fc
 const badQuery: fc.Arbitrary<Case> = fc
   .record({
     path: fc.constantFrom("/v1/audit", "/v1/recovery/request", "/v1/status", "/v1/events"),
-    q: fc.constantFrom("limit=0", "limit=99999", "limit=x", "sinceSeq=-1", "usb=2", "usb=1&usb=1", "x=1", "limit=1&limit=1"),
+    q: fc.constantFrom(
+      "limit=0",
+      "limit=99999",
+      "limit=x",
+      "sinceSeq=-1",
+      "usb=2",
+      "usb=1&usb=1",
+      "x=1",
+      "limit=1&limit=1",
+    ),
   })
-  .map(({ path, q }) => ({ kind: "bad-query", bytes: Buffer.from(httpRequest("GET", `${path}?${q}`, { Authorization: `Bearer ${viewer}` })) }));
+  .map(({ path, q }) => ({
+    kind: "bad-query",
+    bytes: Buffer.from(httpRequest("GET", `${path}?${q}`, { Authorization: `Bearer ${viewer}` })),
+  }));
 
 const garbage: fc.Arbitrary<Case> = fc
   .oneof(
     fc.uint8Array({ minLength: 1, maxLength: 2000 }).map((b) => Buffer.from(b)),
     fc.string({ maxLength: 300 }).map((s) => Buffer.from(`${s}\r\n\r\n`)),
-    fc.constantFrom("GET / HTTP/2.0\r\n\r\n", "GET /v1/status\r\n\r\n", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "\r\n\r\n\r\n").map((s) => Buffer.from(s)),
+    fc
+      .constantFrom(
+        "GET / HTTP/2.0\r\n\r\n",
+        "GET /v1/status\r\n\r\n",
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        "\r\n\r\n\r\n",
+      )
+      .map((s) => Buffer.from(s)),
   )
   .map((bytes) => ({ kind: "garbage", bytes }));
 
@@ -330,22 +390,24 @@ function printable(c: Case): Case {
   return Object.assign(c, { [fc.toStringMethod]: () => `${c.kind} (${c.bytes.length} B) ${preview}` });
 }
 
-const anyCase: fc.Arbitrary<Case> = fc.oneof(
-  wrongTypes,
-  wrongTypes,
-  badJson,
-  badUtf8,
-  hugeBody,
-  unknownPath,
-  pathTrick,
-  pathTrick,
-  longTarget,
-  badMethod,
-  badHeaders,
-  badAuth,
-  badQuery,
-  garbage,
-).map(printable);
+const anyCase: fc.Arbitrary<Case> = fc
+  .oneof(
+    wrongTypes,
+    wrongTypes,
+    badJson,
+    badUtf8,
+    hugeBody,
+    unknownPath,
+    pathTrick,
+    pathTrick,
+    longTarget,
+    badMethod,
+    badHeaders,
+    badAuth,
+    badQuery,
+    garbage,
+  )
+  .map(printable);
 
 function acceptable(r: RawResult): boolean {
   if (r.status === null) return r.closed;
@@ -370,7 +432,9 @@ test("5,000+ malformed requests: 4xx or closed, never 2xx/5xx, the server stays 
         kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
         statuses.set(String(r.status ?? "closed"), (statuses.get(String(r.status ?? "closed")) ?? 0) + 1);
         if (!acceptable(r)) {
-          throw new Error(`${c.kind}: got ${r.status ?? "no answer"} for ${JSON.stringify(c.bytes.subarray(0, 300).toString("latin1"))}\n${r.text.slice(0, 400)}`);
+          throw new Error(
+            `${c.kind}: got ${r.status ?? "no answer"} for ${JSON.stringify(c.bytes.subarray(0, 300).toString("latin1"))}\n${r.text.slice(0, 400)}`,
+          );
         }
       }
       expect(t.api.server.listening).toBe(true);
@@ -385,7 +449,9 @@ test("half-open and slow connections are answered 4xx or closed in bounded time"
   const full = httpRequest("POST", "/v1/login", json, JSON.stringify({ username: "x", password: 1 }));
   const slowCase = fc.oneof(
     // Half-open: part of a request, then the client shuts its side.
-    fc.integer({ min: 0, max: full.length - 1 }).map((n) => ({ kind: "half-open", chunks: [full.slice(0, n)], gapMs: 0, end: true })),
+    fc
+      .integer({ min: 0, max: full.length - 1 })
+      .map((n) => ({ kind: "half-open", chunks: [full.slice(0, n)], gapMs: 0, end: true })),
     // Slow headers: one byte at a time, never finishing.
     fc.integer({ min: 1, max: 40 }).map((n) => ({
       kind: "slow-headers",
@@ -396,7 +462,10 @@ test("half-open and slow connections are answered 4xx or closed in bounded time"
     // Slow body: complete headers, then a trickle that would take longer than requestTimeout.
     fc.constant({
       kind: "slow-body",
-      chunks: [httpRequest("POST", "/v1/login", { ...json, "Content-Length": "60" }), ...'{"username":"x","password":"y"}'.split("")],
+      chunks: [
+        httpRequest("POST", "/v1/login", { ...json, "Content-Length": "60" }),
+        ...'{"username":"x","password":"y"}'.split(""),
+      ],
       gapMs: 40,
       end: false,
     }),

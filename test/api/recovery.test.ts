@@ -47,7 +47,9 @@ describe("POST /v1/recovery/security-code", () => {
       expect(r.status).toBe(403);
       expect(r.body).toMatchObject({ error: { code: "recovery_refused", reason: "wrong_code" } });
     }
-    const locked = await t.req("POST", "/v1/recovery/security-code", { body: { securityCode: SECURITY_CODE } });
+    const locked = await t.req("POST", "/v1/recovery/security-code", {
+      body: { securityCode: SECURITY_CODE },
+    });
     expect(locked.status).toBe(423);
     expect(locked.headers["retry-after"]).toBe("60");
     expect((await t.req("GET", "/v1/status")).body).toMatchObject({ state: "provisioned" });
@@ -55,7 +57,9 @@ describe("POST /v1/recovery/security-code", () => {
 
   test("400 for a missing or oversized code", async () => {
     expect((await t.req("POST", "/v1/recovery/security-code", { body: {} })).status).toBe(400);
-    const long = await t.req("POST", "/v1/recovery/security-code", { body: { securityCode: "A".repeat(65) } });
+    const long = await t.req("POST", "/v1/recovery/security-code", {
+      body: { securityCode: "A".repeat(65) },
+    });
     expect(long.status).toBe(400);
   });
 });
@@ -110,8 +114,11 @@ describe("request and grant", () => {
   });
 
   test("403 for a bad signature or another device; the store is untouched", async () => {
-    const nonce = ((await t.req("GET", "/v1/recovery/request")).body as { request: { nonce: string } }).request.nonce;
-    const bad = await t.req("POST", "/v1/recovery/grant", { body: grantFor(nonce, { signature: "B".repeat(86) }) });
+    const nonce = ((await t.req("GET", "/v1/recovery/request")).body as { request: { nonce: string } })
+      .request.nonce;
+    const bad = await t.req("POST", "/v1/recovery/grant", {
+      body: grantFor(nonce, { signature: "B".repeat(86) }),
+    });
     expect(bad.status).toBe(403);
     expect(bad.body).toMatchObject({ error: { code: "recovery_refused", reason: "bad_signature" } });
     const other = await t.req("POST", "/v1/recovery/grant", { body: grantFor(nonce, { deviceId: "OTHER" }) });
@@ -120,7 +127,12 @@ describe("request and grant", () => {
   });
 
   test("400 for a malformed grant or query", async () => {
-    for (const body of [{}, grantFor("n", { v: 2 }), grantFor("n", { extra: 1 }), grantFor("n", { action: "wipe" })]) {
+    for (const body of [
+      {},
+      grantFor("n", { v: 2 }),
+      grantFor("n", { extra: 1 }),
+      grantFor("n", { action: "wipe" }),
+    ]) {
       const r = await t.req("POST", "/v1/recovery/grant", { body });
       expect(r.status).toBe(400);
       expect(code(r.body)).toBe("invalid_request");

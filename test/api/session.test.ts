@@ -130,7 +130,10 @@ describe("POST /v1/login, /v1/logout, GET /v1/session", () => {
   });
 
   test("401 invalid_credentials for a wrong password or an unknown user", async () => {
-    for (const body of [{ ...ADMIN, password: "nope" }, { username: "ghost", password: "nope" }]) {
+    for (const body of [
+      { ...ADMIN, password: "nope" },
+      { username: "ghost", password: "nope" },
+    ]) {
       const r = await t.req("POST", "/v1/login", { body });
       expect(r.status).toBe(401);
       expect(errorOf(r.body).code).toBe("invalid_credentials");
@@ -153,7 +156,9 @@ describe("POST /v1/login, /v1/logout, GET /v1/session", () => {
     await t.req("POST", "/v1/setup", { body: ADMIN });
     // Different names, so the per-name lockout does not answer first.
     const all = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => t.req("POST", "/v1/login", { body: { username: `u${i}`, password: "x" } })),
+      Array.from({ length: 8 }, (_, i) =>
+        t.req("POST", "/v1/login", { body: { username: `u${i}`, password: "x" } }),
+      ),
     );
     const busy = all.filter((r) => r.status === 429);
     expect(busy.length).toBeGreaterThan(0);
@@ -167,7 +172,12 @@ describe("POST /v1/login, /v1/logout, GET /v1/session", () => {
   test("401 for no token, an unknown token, or a malformed Authorization header", async () => {
     expect((await t.req("GET", "/v1/session")).status).toBe(401);
     expect((await t.req("GET", "/v1/session", { token: "not-a-session" })).status).toBe(401);
-    for (const authorization of ["Basic b3duZXI6cGFzcw==", "Bearer", "Bearer a b", `Bearer ${"x".repeat(600)}`]) {
+    for (const authorization of [
+      "Basic b3duZXI6cGFzcw==",
+      "Bearer",
+      "Bearer a b",
+      `Bearer ${"x".repeat(600)}`,
+    ]) {
       const r = await t.req("GET", "/v1/session", { headers: { authorization } });
       expect(r.status, authorization.slice(0, 20)).toBe(401);
       expect(errorOf(r.body).code).toBe("unauthorized");
@@ -197,7 +207,9 @@ describe("POST /v1/password", () => {
     });
     expect(r.status).toBe(200);
     expect((await t.req("POST", "/v1/login", { body: ADMIN })).status).toBe(401);
-    expect((await t.req("POST", "/v1/login", { body: { ...ADMIN, password: newPassword } })).status).toBe(200);
+    expect((await t.req("POST", "/v1/login", { body: { ...ADMIN, password: newPassword } })).status).toBe(
+      200,
+    );
   });
 
   test("401 without a session, 401 for a wrong current password, 400 for policy", async () => {

@@ -24,7 +24,15 @@ function code(body: unknown): string | undefined {
 describe("routing", () => {
   test("404 not_found for unknown paths", async () => {
     t = await startTestApi();
-    for (const p of ["/", "/v1", "/v2/status", "/v1/statusx", "/v1/users/a/b", "/v1/recovery", "/V1/status"]) {
+    for (const p of [
+      "/",
+      "/v1",
+      "/v2/status",
+      "/v1/statusx",
+      "/v1/users/a/b",
+      "/v1/recovery",
+      "/V1/status",
+    ]) {
       const r = await t.req("GET", p);
       expect(r.status, p).toBe(404);
       expect(code(r.body)).toBe("not_found");
@@ -71,9 +79,13 @@ describe("routing", () => {
       "*",
     ];
     for (const target of tricks) {
-      const r = await rawExchange(t.socketPath, [httpRequest("GET", target, { Authorization: `Bearer ${token}` })], {
-        waitMs: 1000,
-      });
+      const r = await rawExchange(
+        t.socketPath,
+        [httpRequest("GET", target, { Authorization: `Bearer ${token}` })],
+        {
+          waitMs: 1000,
+        },
+      );
       expect(r.status === 400 || r.status === 404, `${target} → ${r.status}`).toBe(true);
     }
     const del = await rawExchange(t.socketPath, [
@@ -91,7 +103,9 @@ describe("routing", () => {
     const huge = await rawExchange(t.socketPath, [httpRequest("GET", `/v1/${"a".repeat(20_000)}`)]);
     expect(huge.status).toBe(431);
     expect(huge.closed).toBe(true);
-    const header = await rawExchange(t.socketPath, [httpRequest("GET", "/v1/status", { "X-Big": "b".repeat(10_000) })]);
+    const header = await rawExchange(t.socketPath, [
+      httpRequest("GET", "/v1/status", { "X-Big": "b".repeat(10_000) }),
+    ]);
     expect(header.status).toBe(431);
   });
 });
@@ -99,14 +113,28 @@ describe("routing", () => {
 describe("bodies", () => {
   test("415 unsupported_media_type unless the body is JSON", async () => {
     t = await startTestApi();
-    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", "application/json; charset=latin1"]) {
-      const r = await rawExchange(t.socketPath, [httpRequest("POST", "/v1/login", { "Content-Type": type }, "{}")]);
+    for (const type of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "application/jsonx",
+      "application/json; charset=latin1",
+    ]) {
+      const r = await rawExchange(t.socketPath, [
+        httpRequest("POST", "/v1/login", { "Content-Type": type }, "{}"),
+      ]);
       expect(r.status, type).toBe(415);
     }
-    const none = await rawExchange(t.socketPath, [httpRequest("POST", "/v1/login", {}, JSON.stringify(ADMIN))]);
+    const none = await rawExchange(t.socketPath, [
+      httpRequest("POST", "/v1/login", {}, JSON.stringify(ADMIN)),
+    ]);
     expect(none.status).toBe(415);
     const ok = await rawExchange(t.socketPath, [
-      httpRequest("POST", "/v1/setup", { "Content-Type": "Application/JSON; charset=UTF-8" }, JSON.stringify(ADMIN)),
+      httpRequest(
+        "POST",
+        "/v1/setup",
+        { "Content-Type": "Application/JSON; charset=UTF-8" },
+        JSON.stringify(ADMIN),
+      ),
     ]);
     expect(ok.status).toBe(201);
   });
@@ -117,7 +145,10 @@ describe("bodies", () => {
     for (const body of ['{"username":', "{'a':1}", "\u00ff\u00fe", "   ", '{"a":1}{"b":2}']) {
       const raw = Buffer.from(body, "latin1");
       const r = await rawExchange(t.socketPath, [
-        Buffer.concat([Buffer.from(httpRequest("POST", "/v1/login", { ...json, "Content-Length": String(raw.length) })), raw]),
+        Buffer.concat([
+          Buffer.from(httpRequest("POST", "/v1/login", { ...json, "Content-Length": String(raw.length) })),
+          raw,
+        ]),
       ]);
       expect(r.status, body).toBe(400);
       expect(r.text).toContain('"code":"invalid_json"');
@@ -136,7 +167,10 @@ describe("bodies", () => {
     const chunked = await rawExchange(
       t.socketPath,
       [
-        httpRequest("POST", "/v1/login", { "Content-Type": "application/json", "Transfer-Encoding": "chunked" }),
+        httpRequest("POST", "/v1/login", {
+          "Content-Type": "application/json",
+          "Transfer-Encoding": "chunked",
+        }),
         `${(600).toString(16)}\r\n${chunk}\r\n`,
         `${(600).toString(16)}\r\n${chunk}\r\n`,
         "0\r\n\r\n",
@@ -170,7 +204,12 @@ describe("bodies", () => {
 
   test("400 bad_request for garbage that is not HTTP", async () => {
     t = await startTestApi();
-    for (const junk of ["hello\r\n\r\n", "GET /v1/status HTTP/9.9\r\n\r\n", "GET /v1/status HTTP/1.1\r\nBad Header\r\n\r\n", "\u0000\u0001\u0002\r\n\r\n"]) {
+    for (const junk of [
+      "hello\r\n\r\n",
+      "GET /v1/status HTTP/9.9\r\n\r\n",
+      "GET /v1/status HTTP/1.1\r\nBad Header\r\n\r\n",
+      "\u0000\u0001\u0002\r\n\r\n",
+    ]) {
       const r = await rawExchange(t.socketPath, [junk]);
       expect(r.status, JSON.stringify(junk)).toBe(400);
       expect(r.closed).toBe(true);
@@ -190,7 +229,9 @@ describe("timeouts and limits", () => {
 
   test("slowloris headers are cut at the headers timeout", async () => {
     t = await startTestApi({ limits: fast });
-    const bytes = "GET /v1/status HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".split("");
+    const bytes = "GET /v1/status HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".split(
+      "",
+    );
     const r = await rawExchange(t.socketPath, bytes, { gapMs: 20, waitMs: 4000 });
     expect(r.closed).toBe(true);
     expect(r.elapsedMs).toBeLessThan(2000);
@@ -200,7 +241,10 @@ describe("timeouts and limits", () => {
     t = await startTestApi({ limits: fast });
     const r = await rawExchange(
       t.socketPath,
-      [httpRequest("POST", "/v1/login", { "Content-Type": "application/json", "Content-Length": "100" }) + '{"user'],
+      [
+        httpRequest("POST", "/v1/login", { "Content-Type": "application/json", "Content-Length": "100" }) +
+          '{"user',
+      ],
       { waitMs: 3000 },
     );
     expect(r.status).toBe(408);
@@ -252,7 +296,9 @@ describe("errors", () => {
     const text = JSON.stringify(r.body);
     expect(text).not.toContain("credentials.db");
     expect(text).not.toMatch(/at .*\.ts:\d+/);
-    expect(t.logLines.some((l) => l.includes('"level":50') && l.includes("api call failed unexpectedly"))).toBe(true);
+    expect(
+      t.logLines.some((l) => l.includes('"level":50') && l.includes("api call failed unexpectedly")),
+    ).toBe(true);
   });
 
   test("each request is logged at debug: method, path, status, ms; never a body, query or header", async () => {
@@ -263,7 +309,16 @@ describe("errors", () => {
     const requests = t.logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === "api request");
     expect(requests.length).toBe(4);
     for (const l of requests) {
-      expect(Object.keys(l).sort()).toEqual(["level", "method", "ms", "msg", "path", "status", "svc", "time"]);
+      expect(Object.keys(l).sort()).toEqual([
+        "level",
+        "method",
+        "ms",
+        "msg",
+        "path",
+        "status",
+        "svc",
+        "time",
+      ]);
       expect(l.level).toBe(20);
     }
     expect(requests.map((l) => `${l.method} ${l.path} ${l.status}`)).toEqual([

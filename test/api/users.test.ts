@@ -59,10 +59,16 @@ describe("/v1/users", () => {
     const dup = await t.req("POST", "/v1/users", { token: admin, body: BOB });
     expect(dup.status).toBe(409);
     expect(code(dup.body)).toBe("user_exists");
-    const weak = await t.req("POST", "/v1/users", { token: admin, body: { ...BOB, username: "eve", password: "x" } });
+    const weak = await t.req("POST", "/v1/users", {
+      token: admin,
+      body: { ...BOB, username: "eve", password: "x" },
+    });
     expect(weak.status).toBe(400);
     expect(code(weak.body)).toBe("password_policy");
-    const role = await t.req("POST", "/v1/users", { token: admin, body: { ...BOB, username: "eve", role: "root" } });
+    const role = await t.req("POST", "/v1/users", {
+      token: admin,
+      body: { ...BOB, username: "eve", role: "root" },
+    });
     expect(role.status).toBe(400);
     expect(code(role.body)).toBe("invalid_request");
     const bad = await t.req("DELETE", "/v1/users/Bob%20Smith", { token: admin });
@@ -99,7 +105,13 @@ describe("POST /v1/tokens", () => {
   });
 
   test("400 for a bad name or ttl", async () => {
-    for (const body of [{ name: "" }, { name: "a b" }, { name: "ci", ttlDays: 0 }, { name: "ci", ttlDays: 1.5 }, {}]) {
+    for (const body of [
+      { name: "" },
+      { name: "a b" },
+      { name: "ci", ttlDays: 0 },
+      { name: "ci", ttlDays: 1.5 },
+      {},
+    ]) {
       const r = await t.req("POST", "/v1/tokens", { token: admin, body });
       expect(r.status, JSON.stringify(body)).toBe(400);
     }

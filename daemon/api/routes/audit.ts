@@ -9,7 +9,8 @@ export const AUDIT_DEFAULT_LIMIT = 100;
 export const AUDIT_MAX_LIMIT = 1000;
 
 function auditOf(ctx: RouteContext): AuditApi {
-  if (!ctx.deps.audit) throw new ServiceUnavailableError("audit_unavailable", "the audit log is not available");
+  if (!ctx.deps.audit)
+    throw new ServiceUnavailableError("audit_unavailable", "the audit log is not available");
   return ctx.deps.audit;
 }
 

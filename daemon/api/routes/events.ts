@@ -54,7 +54,9 @@ export function eventRoutes(streams: EventStreams): Route[] {
             "x-content-type-options": "nosniff",
           });
           // The current state first, so a watcher has a baseline and knows it is subscribed.
-          res.write(`: recoveryd events\n\n${formatEvent({ type: "state", state: s.state, generation: s.generation })}`);
+          res.write(
+            `: recoveryd events\n\n${formatEvent({ type: "state", state: s.state, generation: s.generation })}`,
+          );
           streams.add(res);
           const unsubscribe = deps.events.subscribe((event) => {
             if (res.writableEnded || res.destroyed) return;

@@ -8,7 +8,10 @@ import { grantBody, securityCodeBody, unlockBody } from "../schemas.js";
 
 function recoveryOf(ctx: RouteContext): RecoveryApi {
   if (!ctx.deps.recovery) {
-    throw new ServiceUnavailableError("recovery_unavailable", "remote recovery is not available on this device");
+    throw new ServiceUnavailableError(
+      "recovery_unavailable",
+      "remote recovery is not available on this device",
+    );
   }
   return ctx.deps.recovery;
 }

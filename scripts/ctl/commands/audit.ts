@@ -42,16 +42,18 @@ export async function auditCommand(ctx: Ctx): Promise<number> {
   if (since !== undefined) params.set("sinceSeq", String(since));
   const q = params.toString() ? `?${params}` : "";
   const body = await authedApi<{ entries: Entry[] }>(ctx, { path: `/v1/audit${q}` });
-  emit(ctx, body, () => (body.entries.length === 0 ? "(no entries)" : body.entries.map(entryLine).join("\n")));
+  emit(ctx, body, () =>
+    body.entries.length === 0 ? "(no entries)" : body.entries.map(entryLine).join("\n"),
+  );
   return 0;
 }
 
+/** `seq  time  event  key=value ...`; the chain hashes are for --verify, not for reading. */
 function entryLine(e: Entry): string {
-  const { seq, at, ts, event, prev, hash, ...rest } = e;
-  void prev;
-  void hash;
-  const fields = Object.entries(rest)
+  const { seq, at, ts, event, prev: _prev, hash: _hash, fields, ...rest } = e;
+  const all = { ...(typeof fields === "object" && fields !== null ? fields : {}), ...rest };
+  const text = Object.entries(all)
     .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
     .join(" ");
-  return `${String(seq).padStart(6)}  ${at ?? ts ?? ""}  ${event ?? ""}${fields ? `  ${fields}` : ""}`;
+  return `${String(seq).padStart(6)}  ${at ?? ts ?? ""}  ${event ?? ""}${text ? `  ${text}` : ""}`;
 }

@@ -40,7 +40,10 @@ export async function followEvents(
   const closeExtra = extraLine ? await extraLine(print) : () => {};
   const release = ctx.onInterrupt(() => stop());
   try {
-    const ended = await Promise.race([stream.done.then(() => "ended" as const), stopped$.then(() => "stopped" as const)]);
+    const ended = await Promise.race([
+      stream.done.then(() => "ended" as const),
+      stopped$.then(() => "stopped" as const),
+    ]);
     if (ended === "ended") {
       println(ctx.err, "recoveryctl: the daemon closed the event stream");
       return 3;

@@ -21,7 +21,14 @@ export async function recoverCommand(ctx: Ctx): Promise<number> {
       checkFlags(ctx.args, [], "recover");
       noArg(arg);
       const securityCode = await ctx.secrets.read("Security code (from the sticker)");
-      return resetDone(ctx, await api<ResetAnswer>(ctx, { method: "POST", path: "/v1/recovery/security-code", body: { securityCode } }));
+      return resetDone(
+        ctx,
+        await api<ResetAnswer>(ctx, {
+          method: "POST",
+          path: "/v1/recovery/security-code",
+          body: { securityCode },
+        }),
+      );
     }
     case "challenge": {
       checkFlags(ctx.args, [], "recover");
@@ -47,7 +54,10 @@ export async function recoverCommand(ctx: Ctx): Promise<number> {
       // The code is single-use and bound to this daemon's challenge, so argv is acceptable; the
       // prompt is the default.
       const code = arg ?? (await ctx.secrets.read("Unlock code from support"));
-      return resetDone(ctx, await api<ResetAnswer>(ctx, { method: "POST", path: "/v1/recovery/unlock", body: { code } }));
+      return resetDone(
+        ctx,
+        await api<ResetAnswer>(ctx, { method: "POST", path: "/v1/recovery/unlock", body: { code } }),
+      );
     }
     case "request": {
       checkFlags(ctx.args, ["usb", "out"], "recover");
@@ -73,7 +83,10 @@ export async function recoverCommand(ctx: Ctx): Promise<number> {
       checkFlags(ctx.args, [], "recover");
       if (!arg) throw new UsageError("recover grant needs a FILE (or - for stdin)", "recover");
       const grant = await readGrant(arg);
-      return resetDone(ctx, await api<ResetAnswer>(ctx, { method: "POST", path: "/v1/recovery/grant", body: grant }));
+      return resetDone(
+        ctx,
+        await api<ResetAnswer>(ctx, { method: "POST", path: "/v1/recovery/grant", body: grant }),
+      );
     }
     default:
       throw new UsageError(sub ? `unknown recover command "${sub}"` : "recover needs a command", "recover");
@@ -95,9 +108,13 @@ async function readGrant(file: string): Promise<unknown> {
       text = await readFile(file, "utf8");
     }
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "recover");
+    throw new UsageError(
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      "recover",
+    );
   }
-  if (Buffer.byteLength(text) > MAX_GRANT_FILE_BYTES) throw new UsageError(`${file} is too large for a grant`, "recover");
+  if (Buffer.byteLength(text) > MAX_GRANT_FILE_BYTES)
+    throw new UsageError(`${file} is too large for a grant`, "recover");
   try {
     return JSON.parse(text);
   } catch {

@@ -38,7 +38,11 @@ export async function setupCommand(ctx: Ctx): Promise<number> {
   body.password = await ctx.secrets.read(`New password for ${name}`, { confirm: true });
   const user = await api(ctx, { method: "POST", path: "/v1/setup", body });
   if (body.setupToken) await removeTokenFile(setupTokenFile);
-  emit(ctx, user, () => `Set up: ${user.username} (${user.role}). Log in with: recoveryctl login ${user.username}`);
+  emit(
+    ctx,
+    user,
+    () => `Set up: ${user.username} (${user.role}). Log in with: recoveryctl login ${user.username}`,
+  );
   return 0;
 }
 
@@ -84,7 +88,11 @@ export async function passwdCommand(ctx: Ctx): Promise<number> {
   const who = await authedApi<{ username: string }>(ctx, { path: "/v1/session" });
   const currentPassword = await ctx.secrets.read(`Current password for ${who.username}`);
   const newPassword = await ctx.secrets.read("New password", { confirm: true });
-  const body = await authedApi(ctx, { method: "POST", path: "/v1/password", body: { currentPassword, newPassword } });
+  const body = await authedApi(ctx, {
+    method: "POST",
+    path: "/v1/password",
+    body: { currentPassword, newPassword },
+  });
   emit(ctx, body, () => `Password changed for ${who.username}.`);
   return 0;
 }

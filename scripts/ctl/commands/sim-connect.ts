@@ -16,7 +16,7 @@ export async function withSim<T>(ctx: Ctx, fn: (sim: SimClient) => Promise<T>): 
     throw new DaemonUnreachableError(
       path,
       code === "ENOENT" || code === "ECONNREFUSED"
-        ? "no simulated board there (is the daemon running with board \"sim\"?)"
+        ? 'no simulated board there (is the daemon running with board "sim"?)'
         : (code ?? (err as Error).message),
     );
   }

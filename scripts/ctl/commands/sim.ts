@@ -44,7 +44,11 @@ export async function simCommand(ctx: Ctx): Promise<number> {
       }
       return withSim(ctx, async (sim) => {
         const { reply } = await sim.bounce(count, intervalMs, settle);
-        emit(ctx, reply, () => `Bounced: ${reply.edges} edges in ${(reply.atMs - reply.startedAtMs).toFixed(1)} ms.`);
+        emit(
+          ctx,
+          reply,
+          () => `Bounced: ${reply.edges} edges in ${(reply.atMs - reply.startedAtMs).toFixed(1)} ms.`,
+        );
         return 0;
       });
     }
@@ -76,7 +80,11 @@ export async function simCommand(ctx: Ctx): Promise<number> {
         await sim
           .watch((e) => {
             if (e.event === "edge") {
-              print(ctx.json ? JSON.stringify({ type: "button", pressed: e.pressed }) : `button  ${e.pressed ? "down" : "up"}`);
+              print(
+                ctx.json
+                  ? JSON.stringify({ type: "button", pressed: e.pressed })
+                  : `button  ${e.pressed ? "down" : "up"}`,
+              );
             }
           })
           .catch(() => undefined);

@@ -27,7 +27,8 @@ export async function usersCommand(ctx: Ctx): Promise<number> {
       checkFlags(ctx.args, ["role"], "users");
       const username = checkName(name);
       const role = stringFlag(ctx.args, "role");
-      if (!role || !ROLES.includes(role)) throw new UsageError(`users add needs --role ${ROLES.join("|")}`, "users");
+      if (!role || !ROLES.includes(role))
+        throw new UsageError(`users add needs --role ${ROLES.join("|")}`, "users");
       const password = await ctx.secrets.read(`Password for ${username}`, { confirm: true });
       const user = await authedApi<UserView>(ctx, {
         method: "POST",
@@ -40,7 +41,10 @@ export async function usersCommand(ctx: Ctx): Promise<number> {
     case "delete": {
       checkFlags(ctx.args, [], "users");
       const username = checkName(name);
-      const body = await authedApi(ctx, { method: "DELETE", path: `/v1/users/${encodeURIComponent(username)}` });
+      const body = await authedApi(ctx, {
+        method: "DELETE",
+        path: `/v1/users/${encodeURIComponent(username)}`,
+      });
       emit(ctx, body, () => `Deleted ${username}.`);
       return 0;
     }
@@ -67,7 +71,8 @@ function table(users: UserView[]): string {
 export async function tokenCommand(ctx: Ctx): Promise<number> {
   checkFlags(ctx.args, ["ttl-days"], "token");
   const [, sub, name, extra] = ctx.args.positionals;
-  if (sub !== "create") throw new UsageError(sub ? `unknown token command "${sub}"` : "token needs a command", "token");
+  if (sub !== "create")
+    throw new UsageError(sub ? `unknown token command "${sub}"` : "token needs a command", "token");
   if (!name || !/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
     throw new UsageError("token create needs a NAME (1-64 letters, digits, dot, underscore, dash)", "token");
   }

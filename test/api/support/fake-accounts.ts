@@ -127,7 +127,10 @@ export class FakeAccounts implements AccountService {
     return [...this.users.values()].map(view);
   }
 
-  async createUser(who: Principal, req: { username: string; password: string; role: Role }): Promise<UserView> {
+  async createUser(
+    who: Principal,
+    req: { username: string; password: string; role: Role },
+  ): Promise<UserView> {
     admin(who);
     if (this.users.has(req.username)) throw new ConflictError("user exists", "user_exists");
     policy(req.password, req.username);
@@ -181,7 +184,8 @@ export class FakeAccounts implements AccountService {
 }
 
 function policy(password: string, username: string): void {
-  if (password.length < 15) throw new PasswordPolicyError("too_short", "password must have at least 15 characters");
+  if (password.length < 15)
+    throw new PasswordPolicyError("too_short", "password must have at least 15 characters");
   if (password.toLowerCase().includes(username)) {
     throw new PasswordPolicyError("context", "password must not contain the username");
   }

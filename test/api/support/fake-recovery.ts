@@ -1,5 +1,12 @@
 // In-memory recovery paths and audit log with the refusals of the real ones, for API tests.
-import type { AuditApi, AuditEntryView, AuditVerifyView, ChallengeView, RecoveryApi, ResetGrantDoc } from "../../../daemon/api/deps.js";
+import type {
+  AuditApi,
+  AuditEntryView,
+  AuditVerifyView,
+  ChallengeView,
+  RecoveryApi,
+  ResetGrantDoc,
+} from "../../../daemon/api/deps.js";
 import { LockedError, RecoveryRefusedError, TooManyRequestsError } from "../../../daemon/errors.js";
 import type { AccountService, ResetOutcome } from "../../../daemon/services.js";
 import { SECURITY_CODE } from "./fake-accounts.js";
@@ -30,11 +37,16 @@ export class FakeRecovery implements RecoveryApi {
     const now = this.now();
     if (this.challengeAt !== null && now - this.challengeAt < 10_000) throw new TooManyRequestsError(10);
     this.challengeAt = now;
-    return { challenge: "AEAAAAAAAAAAAAAAAAAAAAAAAAAAAA", expiresAt: new Date(now + 3600_000).toISOString(), keyId: 1 };
+    return {
+      challenge: "AEAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+      expiresAt: new Date(now + 3600_000).toISOString(),
+      keyId: 1,
+    };
   }
 
   async unlock(code: string): Promise<ResetOutcome> {
-    if (this.challengeAt === null) throw new RecoveryRefusedError("no_challenge", "ask for a challenge first", 409);
+    if (this.challengeAt === null)
+      throw new RecoveryRefusedError("no_challenge", "ask for a challenge first", 409);
     if (code !== UNLOCK_CODE) throw new RecoveryRefusedError("wrong_code", "the unlock code is wrong");
     this.challengeAt = null;
     return this.accounts.credentialReset("unlock", { openWindow: false, issueSetupToken: true });
@@ -55,8 +67,10 @@ export class FakeRecovery implements RecoveryApi {
   }
 
   async applyGrant(grant: ResetGrantDoc): Promise<ResetOutcome> {
-    if (grant.deviceId !== "DVR-TEST-1") throw new RecoveryRefusedError("other_device", "grant is for another device");
-    if (grant.nonce !== this.nonce) throw new RecoveryRefusedError("unknown_nonce", "grant does not answer a request");
+    if (grant.deviceId !== "DVR-TEST-1")
+      throw new RecoveryRefusedError("other_device", "grant is for another device");
+    if (grant.nonce !== this.nonce)
+      throw new RecoveryRefusedError("unknown_nonce", "grant does not answer a request");
     if (grant.signature !== GOOD_SIGNATURE) throw new RecoveryRefusedError("bad_signature", "bad signature");
     this.nonce = null;
     return this.accounts.credentialReset("grant", { openWindow: false, issueSetupToken: true });

@@ -70,7 +70,12 @@ function responseComplete(buf: Buffer): boolean {
 }
 
 /** A request with CRLFs, `Connection: close` unless overridden; `body` sets Content-Length. */
-export function httpRequest(method: string, target: string, headers: Record<string, string> = {}, body?: string): string {
+export function httpRequest(
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): string {
   const lines = [`${method} ${target} HTTP/1.1`, "Host: localhost"];
   // One request per connection unless the test says otherwise, so the server closes after it.
   const all: Record<string, string> = { Connection: "close", ...headers };
