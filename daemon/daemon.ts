@@ -15,6 +15,8 @@ import { PressController } from "./press/controller.js";
 import { handlePressAction } from "./press-actions.js";
 import { loadFactoryData } from "./recovery/factory-data.js";
 import { createRecovery } from "./recovery/service.js";
+import type { AccountService, AuditSink } from "./services.js";
+import { EXIT_RESTART, removeCredentialStore, unavailableAccounts } from "./store-fault.js";
 import { createNotifier } from "./systemd/notify.js";
 import { installTestHooks } from "./test-hooks.js";
 import { deprioritizeHelperThreads } from "./thread-priority.js";
@@ -59,9 +61,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   // Accounts need the security-code check that recovery owns, and recovery resets accounts:
   // the check is bound late so each side gets the other.
   let recoveryRef: ReturnType<typeof createRecovery> | undefined;
+  let storeError = "";
   // The controller exists only once the board is up; state changes before that just wait for it.
   let controllerRef: PressController | undefined;
-  const accounts = await openAccounts({
+  const opened = await openAccounts({
     stateDir: paths.stateDir,
     config,
     clock,
@@ -75,10 +78,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       events.publish({ type: "state", state, generation });
       controllerRef?.setIndicatorState({ firstBoot: state === "first-boot", fault: null });
     },
+  }).catch((err: unknown) => {
+    // A store that cannot be opened must not keep the recorder in a restart loop with a dark LED.
+    log.error({ err }, "credential store unusable: running degraded, showing the fault pattern");
+    storeError = (err as Error).message;
+    audit.record("store-unavailable", { error: storeError });
+    return null;
   });
+  const accounts: AccountService = opened ?? unavailableAccounts(storeError);
   const recovery = createRecovery({ stateDir: paths.stateDir, config, clock, log, audit, accounts, factory });
   recoveryRef = recovery;
-  await recovery.resumeIfPending();
+  if (opened) await recovery.resumeIfPending();
 
   const board = await createBoard(config, {
     runtimeDir: paths.runtimeDir,
@@ -93,6 +103,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log,
     onEvent: (e) => events.publish(e),
     onAction: (action) => {
+      if (!opened) {
+        rebuildStoreAndRestart(action.action, paths.stateDir, audit, log);
+        return;
+      }
       void handlePressAction(action.action, { accounts, recovery, controller, audit, log });
     },
   });
@@ -115,8 +129,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     clock,
   });
 
-  const status = accounts.status();
-  controller.setIndicatorState({ firstBoot: status.state === "first-boot", fault: null });
+  const status = opened ? accounts.status() : { state: "unavailable", generation: 0 };
+  controller.setIndicatorState({ firstBoot: status.state === "first-boot", fault: opened ? null : "store" });
   // The thread pool exists by now (the store hashed once at open): keep it below the button.
   deprioritizeHelperThreads(log);
   controller.arm();
@@ -140,10 +154,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       controller.close();
       await board.close();
       recovery.close();
-      accounts.close();
+      opened?.close();
       audit.record("shutdown", { reason });
       audit.close();
       await new Promise<void>((resolve) => log.flush(() => resolve()));
     },
   };
+}
+
+/** Degraded mode: a credential-reset hold removes the broken store; the restart starts it fresh. */
+function rebuildStoreAndRestart(action: string, stateDir: string, audit: AuditSink, log: Logger): void {
+  if (action !== "credential-reset" && action !== "factory-reset") return;
+  const removed = removeCredentialStore(stateDir);
+  audit.record("store-rebuilt", { action, removed: removed.length });
+  log.warn({ removed }, "broken credential store removed by the reset button: restarting to first boot");
+  log.flush(() => process.exit(EXIT_RESTART));
 }

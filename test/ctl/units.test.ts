@@ -1,9 +1,11 @@
 // recoveryctl's pure parts: durations, arguments, socket discovery, the SSE parser, output.
+import { PassThrough, Readable, Writable } from "node:stream";
 import { describe, expect, test } from "vitest";
 import { checkFlags, parseArgs } from "../../scripts/ctl/args.js";
 import { parseDuration } from "../../scripts/ctl/duration.js";
 import { UsageError } from "../../scripts/ctl/exit.js";
 import { formatEvent, formatStatus } from "../../scripts/ctl/format.js";
+import { InterruptedError, SecretReader } from "../../scripts/ctl/secrets.js";
 import { findApiSocket, simSocketFor } from "../../scripts/ctl/socket-path.js";
 import { SseParser } from "../../scripts/ctl/sse.js";
 
@@ -121,5 +123,56 @@ describe("human output", () => {
     expect(formatEvent({ type: "state", data: { type: "state", state: "first-boot", generation: 4 } })).toBe(
       "state   first-boot (generation 4)",
     );
+  });
+});
+
+describe("SecretReader", () => {
+  /** A fake terminal: raw mode is recorded, keystrokes are pushed by the test. */
+  function fakeTty() {
+    const input = new PassThrough() as PassThrough & { isTTY: boolean; setRawMode: (raw: boolean) => void };
+    const modes: boolean[] = [];
+    input.isTTY = true;
+    input.setRawMode = (raw: boolean) => void modes.push(raw);
+    let shown = "";
+    const prompts = new Writable({
+      write(chunk, _enc, cb) {
+        shown += chunk.toString();
+        cb();
+      },
+    });
+    return { input, modes, prompts, shown: () => shown };
+  }
+
+  test("a terminal: raw mode, no echo, backspace and Ctrl-U edit, Enter ends", async () => {
+    const tty = fakeTty();
+    const reader = new SecretReader(tty.input, tty.prompts);
+    const pending = reader.read("Password");
+    tty.input.write("wrong\u0015sec");
+    tty.input.write("x\u007fret\r");
+    expect(await pending).toBe("secret");
+    expect(tty.modes).toEqual([true, false]);
+    expect(tty.shown()).toBe("Password: \n");
+  });
+
+  test("a terminal: confirmation must match; Ctrl-C interrupts", async () => {
+    const tty = fakeTty();
+    const reader = new SecretReader(tty.input, tty.prompts);
+    const mismatch = reader.read("New password", { confirm: true });
+    tty.input.write("one\r");
+    await new Promise((r) => setTimeout(r, 5));
+    tty.input.write("two\r");
+    await expect(mismatch).rejects.toThrow(UsageError);
+    const interrupted = reader.read("Password");
+    tty.input.write("abc\u0003");
+    await expect(interrupted).rejects.toThrow(InterruptedError);
+    expect(tty.modes.at(-1)).toBe(false);
+  });
+
+  test("not a terminal: one secret per line from stdin, in order", async () => {
+    const input = Readable.from([Buffer.from("first\r\nsecond\n")]);
+    const reader = new SecretReader(input, new PassThrough());
+    expect(await reader.read("A")).toBe("first");
+    expect(await reader.read("B", { confirm: true })).toBe("second");
+    await expect(reader.read("C")).rejects.toThrow(/expected the c on stdin/);
   });
 });
