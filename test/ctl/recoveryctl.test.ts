@@ -210,7 +210,7 @@ describe("usage errors (exit 2) and an unreachable daemon (exit 3)", () => {
     [["sim", "press", "7 seconds"]],
     [["audit", "--verify", "--limit", "3"]],
     [["--nope"]],
-  ])("recoveryctl %j", async (args) => {
+  ])("recoveryctl %j", { concurrent: true }, async (args) => {
     const r = await ctl(home, [...args, ...S]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^recoveryctl: /);
@@ -225,7 +225,7 @@ describe("usage errors (exit 2) and an unreachable daemon (exit 3)", () => {
   });
 
   test("--help for every command exits 0 and describes it", async () => {
-    for (const cmd of [
+    const commands = [
       "status",
       "setup",
       "login",
@@ -237,8 +237,10 @@ describe("usage errors (exit 2) and an unreachable daemon (exit 3)", () => {
       "audit",
       "events",
       "sim",
-    ]) {
-      const r = await ctl(home, [cmd, "--help"]);
+    ];
+    const results = await Promise.all(commands.map((cmd) => ctl(home, [cmd, "--help"])));
+    for (const [i, r] of results.entries()) {
+      const cmd = commands[i] as string;
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toContain(`usage: recoveryctl ${cmd}`);
       expect(r.stdout).toContain("Exit codes: 0 ok, 1 refused, 2 usage error, 3 daemon unreachable.");

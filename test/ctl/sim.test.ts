@@ -124,6 +124,13 @@ describe("sim", () => {
     expect(r.stdout).toMatch(/\d {2}press {3}short 0\.0\ds → short$/m);
   });
 
+  test("Ctrl-C during sim press releases the button and still reports the press", async () => {
+    const r = await ctl(home, ["sim", "press", "10s", ...S], { interruptOn: "0.2s" });
+    expect(r.code).toBe(130);
+    expect(board.state().pressed).toBe(false);
+    expect(r.stdout).toMatch(/^press {3}dead 0\.\d\ds → none$/m);
+  });
+
   test("sim press refuses while the button is held; exit 3 without a simulated board", async () => {
     board.press(true);
     const held = await ctl(home, ["sim", "press", "1s", ...S]);

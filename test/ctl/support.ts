@@ -13,6 +13,7 @@ const TSX = pathToFileURL(path.join(ROOT, "node_modules", "tsx", "dist", "loader
 
 export interface CtlResult {
   code: number | null;
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -40,6 +41,8 @@ export function ctl(
     env?: NodeJS.ProcessEnv;
     timeoutMs?: number;
     onStdout?: (text: string) => void;
+    /** Sends SIGINT (Ctrl-C) once stdout contains this text. */
+    interruptOn?: string;
   } = {},
 ): Promise<CtlResult> {
   return new Promise((resolve, reject) => {
@@ -53,6 +56,10 @@ export function ctl(
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
       opts.onStdout?.(d);
+      if (opts.interruptOn && stdout.includes(opts.interruptOn)) {
+        opts.interruptOn = undefined;
+        child.kill("SIGINT");
+      }
     });
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;
@@ -62,9 +69,9 @@ export function ctl(
       reject(new Error(`recoveryctl ${args.join(" ")} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, opts.timeoutMs ?? 20_000);
     child.on("error", reject);
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
     child.stdin.end(opts.stdin ?? "");
   });

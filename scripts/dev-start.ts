@@ -1,0 +1,64 @@
+// `npm start`: the daemon in the foreground on the simulated board, its JSON log lines shown as
+// readable text, and a hint on how to press the virtual button from a second terminal.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+import { daemonEntry, repoRoot } from "./lib/daemon-process.js";
+
+const LEVELS: Record<number, string> = {
+  10: "TRACE",
+  20: "DEBUG",
+  30: "INFO ",
+  40: "WARN ",
+  50: "ERROR",
+  60: "FATAL",
+};
+const SKIP = new Set(["level", "time", "svc", "msg", "pid", "hostname"]);
+
+export function formatLine(line: string): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const time = typeof o.time === "string" ? o.time.slice(11, 23) : "";
+  const extra = Object.entries(o)
+    .filter(([k]) => !SKIP.has(k))
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+  return `${time} ${LEVELS[Number(o.level)] ?? "     "} ${String(o.msg ?? "")}${extra ? `  ${extra}` : ""}`;
+}
+
+function main(): void {
+  const child = spawn(process.execPath, [daemonEntry], {
+    env: { MALLOC_ARENA_MAX: "1", ...process.env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let hinted = false;
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    process.stdout.write(`${formatLine(line)}\n`);
+    if (!hinted && line.includes('"msg":"recoveryd ready"')) {
+      hinted = true;
+      const ctl = path.relative(process.cwd(), path.join(repoRoot, "recoveryctl")) || "recoveryctl";
+      const run = ctl.startsWith(".") || ctl.includes("/") ? ctl : `./${ctl}`;
+      process.stdout.write(
+        [
+          "",
+          "  recoveryd is running on the simulated board. In a second terminal:",
+          `    ${run} sim press 7s      hold the reset button 7 s (credential reset), live LED/buzzer`,
+          `    ${run} sim watch         watch LED, buzzer, tier and state`,
+          `    ${run} status            credential state, setup window, lockout`,
+          `    ${run} setup admin       set the first admin password (setup window is open)`,
+          "  Ctrl-C stops the daemon.",
+          "",
+        ].join("\n"),
+      );
+    }
+  });
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => child.kill(sig));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
