@@ -74,7 +74,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   guardConnections(server, limits);
   server.on("clientError", onClientError);
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    void handle(req, res);
+    // handle() answers every error itself; this is the last line against a crash.
+    handle(req, res).catch(() => res.destroy());
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

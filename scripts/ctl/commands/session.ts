@@ -1,5 +1,6 @@
 // recoveryctl setup | login | logout | passwd: one user's own credentials.
 import { checkFlags, stringFlag } from "../args.js";
+import { ApiError } from "../client.js";
 import { api, authedApi, type Ctx, emit } from "../context.js";
 import { UsageError } from "../exit.js";
 import {
@@ -29,14 +30,26 @@ export async function setupCommand(ctx: Ctx): Promise<number> {
   // Secrets are asked in this order, which is also the line order on stdin.
   if (ctx.args.flags.has("security-code")) body.securityCode = await ctx.secrets.read("Security code");
   const setupTokenFile = tokenFilePath(ctx.env, "setup");
+  let savedToken = false;
   if (ctx.args.flags.has("setup-token")) body.setupToken = await ctx.secrets.read("Setup token");
   else if (!body.securityCode) {
     // A remote recovery saved its one-time token here; use it without making the user copy it.
-    const saved = ctx.env.RECOVERYD_SETUP_TOKEN ?? (await readTokenFile(setupTokenFile));
+    const fromFile = ctx.env.RECOVERYD_SETUP_TOKEN ? undefined : await readTokenFile(setupTokenFile);
+    const saved = ctx.env.RECOVERYD_SETUP_TOKEN ?? fromFile;
     if (saved) body.setupToken = saved;
+    savedToken = fromFile !== undefined;
   }
   body.password = await ctx.secrets.read(`New password for ${name}`, { confirm: true });
-  const user = await api(ctx, { method: "POST", path: "/v1/setup", body });
+  let user: Record<string, unknown>;
+  try {
+    user = await api(ctx, { method: "POST", path: "/v1/setup", body });
+  } catch (err) {
+    // A saved token the daemon no longer knows (used, expired, daemon restarted) is useless.
+    if (savedToken && err instanceof ApiError && err.code === "setup_window_closed") {
+      await removeTokenFile(setupTokenFile);
+    }
+    throw err;
+  }
   if (body.setupToken) await removeTokenFile(setupTokenFile);
   emit(
     ctx,
