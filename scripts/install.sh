@@ -69,7 +69,7 @@ done
 [ "$(id -u)" = 0 ] || die "run as root"
 case $PREFIX in /*) ;; *) die "--prefix must be absolute" ;; esac
 [ "$PREFIX" != / ] || die "--prefix / is not allowed"
-[ -f "$SRC/dist/daemon/main.js" ] || die "$SRC/dist/daemon/main.js missing: run 'npm run build' first"
+[ -f "$SRC/dist/recoveryd.mjs" ] || die "$SRC/dist/recoveryd.mjs missing: run 'npm run build' first"
 [ -f "$SRC/systemd/recoveryd.service" ] || die "$SRC/systemd/recoveryd.service missing"
 
 NODE_BIN=${NODE_BIN:-$(command -v node || true)}
@@ -119,7 +119,7 @@ if [ "$LOAD_CHECK" = 1 ]; then
   (cd "$NEW" && "$NODE_BIN" -e 'require("better-sqlite3"); require("argon2")') ||
     die "production dependencies do not load with $NODE_BIN (wrong architecture or Node version?)"
 fi
-chmod 0755 "$NEW/dist/daemon/main.js"
+chmod 0755 "$NEW/dist/recoveryd.mjs"
 if [ -f "$NEW/dist/scripts/recoveryctl.js" ]; then chmod 0755 "$NEW/dist/scripts/recoveryctl.js"; fi
 chown -R root:root "$NEW"
 chmod -R go-w "$NEW"

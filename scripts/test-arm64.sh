@@ -21,8 +21,8 @@ if [ "${RECOVERYD_SKIP_BUILD:-0}" != 1 ]; then
   step "build"
   npm run build --silent
 fi
-[ -f dist/daemon/main.js ] || {
-  echo "FAIL: dist/daemon/main.js missing (npm run build)"
+[ -f dist/recoveryd.mjs ] || {
+  echo "FAIL: dist/recoveryd.mjs missing (npm run build)"
   exit 1
 }
 

@@ -94,8 +94,8 @@ if [ "${RECOVERYD_SKIP_BUILD:-0}" != 1 ]; then
   [ -d node_modules ] || npm ci --no-audit --no-fund
   npm run build --silent
 fi
-[ -f dist/daemon/main.js ] || {
-  fail "dist/daemon/main.js missing after the build"
+[ -f dist/recoveryd.mjs ] || {
+  fail "dist/recoveryd.mjs missing after the build"
   exit 1
 }
 

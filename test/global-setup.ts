@@ -1,4 +1,4 @@
-// Integration tests spawn the compiled daemon: build dist/ once so they never run stale code.
+// Integration tests spawn the compiled, bundled daemon: build it once so they never run stale code.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,4 +18,6 @@ export default function setup(): void {
     // Type errors still emit JavaScript; `npm test` runs the strict type check before vitest.
     process.stderr.write("global-setup: tsc reported type errors (dist/ emitted anyway)\n");
   }
+  // The daemon the tests spawn is the shipped bundle of dist/daemon/main.js.
+  execFileSync(process.execPath, [path.join(root, "scripts/bundle.mjs")], { cwd: root, stdio: "inherit" });
 }

@@ -55,10 +55,18 @@ describe("logger redaction", () => {
     log.warn({ body: { username: "bob", password: SECRETS.password, newPassword: SECRETS.newPassword } });
     log.info({ recovery: { path: "security-code", securityCode: SECRETS.securityCode } });
     log.info({ recovery: { path: "unlock", attempt: { unlockCode: SECRETS.unlockCode } } });
-    log.debug({ rows: [{ username: "carol", hash: SECRETS.phc }, { username: "dave", phc: SECRETS.phc }] });
+    log.debug({
+      rows: [
+        { username: "carol", hash: SECRETS.phc },
+        { username: "dave", phc: SECRETS.phc },
+      ],
+    });
     log.debug({ stored: SECRETS.phc, candidates: [SECRETS.phc] }, "verify");
     log.info({ store: { pepper: SECRETS.pepper, generation: 3 } });
-    log.info({ tokens: [{ name: "ci", token: SECRETS.apiToken }], sessions: [SECRETS.sessionToken].map((t) => ({ sessionToken: t })) });
+    log.info({
+      tokens: [{ name: "ci", token: SECRETS.apiToken }],
+      sessions: [SECRETS.sessionToken].map((t) => ({ sessionToken: t })),
+    });
     log.info({ vendorKey: { kty: "OKP", crv: "X25519", d: SECRETS.privateJwkD, x: "public-x" } });
     log.info({ grant: { nonce: SECRETS.nonce, signature: SECRETS.grantSignature } });
     log.info({ keypad: { pin: SECRETS.pin }, legacy: { pwd: SECRETS.pwd } });
@@ -91,7 +99,11 @@ describe("logger redaction", () => {
   it("redacts secrets bound to a child logger", () => {
     const cap = capture();
     const log = createLogger({ destination: cap.stream });
-    const child = log.child({ username: "alice", sessionToken: SECRETS.sessionToken, password: SECRETS.password });
+    const child = log.child({
+      username: "alice",
+      sessionToken: SECRETS.sessionToken,
+      password: SECRETS.password,
+    });
     child.info({ event: "session-check" }, "ok");
     const grandchild = child.child({ apiToken: SECRETS.apiToken, tier: "credential" });
     grandchild.info({ unlockCode: SECRETS.unlockCode }, "nested child");
@@ -130,7 +142,13 @@ describe("logger redaction", () => {
       durationMs: 5012,
       at: new Date(Date.UTC(2026, 0, 1)),
     }) as Record<string, unknown>;
-    expect(out).toMatchObject({ errorCode: "locked", statusCode: 423, hashesRunning: 1, tokenCount: 2, keyId: 7 });
+    expect(out).toMatchObject({
+      errorCode: "locked",
+      statusCode: 423,
+      hashesRunning: 1,
+      tokenCount: 2,
+      keyId: 7,
+    });
     expect(JSON.stringify(out.at)).toBe('"2026-01-01T00:00:00.000Z"');
   });
 });

@@ -266,7 +266,9 @@ export class AuditLog implements AuditSink {
       at: new Date(this.opts.clock.now()).toISOString(),
       event: HEADER_EVENT,
       // No older file survives (first file, or keepFiles 1): the header itself is the oldest entry.
-      fields: { ...headerFields(this.last.seq === 0 ? null : this.last, anchor ?? { seq, prev: this.last.hash }) },
+      fields: {
+        ...headerFields(this.last.seq === 0 ? null : this.last, anchor ?? { seq, prev: this.last.hash }),
+      },
     });
     rotate(this.dir, plan, header, this.sync !== "none");
     const current = path.join(this.dir, fileName(0));

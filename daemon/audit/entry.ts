@@ -61,9 +61,7 @@ export function linePrefix(seq: number, prev: string): string {
   return `{"seq":${seq},"prev":${JSON.stringify(prev)},`;
 }
 
-export type ParsedLine =
-  | { ok: true; entry: AuditEntry }
-  | { ok: false; problem: string; seq: number | null };
+export type ParsedLine = { ok: true; entry: AuditEntry } | { ok: false; problem: string; seq: number | null };
 
 const KEYS = ["seq", "prev", "at", "event", "fields", "hash"];
 

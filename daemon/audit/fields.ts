@@ -24,5 +24,11 @@ export function prepareFields(fields: unknown): Record<string, unknown> {
   const out = obj as Record<string, unknown>;
   const bytes = Buffer.byteLength(canonicalJson(out), "utf8");
   if (bytes <= MAX_FIELDS_BYTES) return out;
-  return { truncated: true, bytes, keys: Object.keys(out).slice(0, 16).map((k) => k.slice(0, 64)) };
+  return {
+    truncated: true,
+    bytes,
+    keys: Object.keys(out)
+      .slice(0, 16)
+      .map((k) => k.slice(0, 64)),
+  };
 }

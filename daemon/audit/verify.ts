@@ -98,7 +98,8 @@ class ChainWalk {
     }
     if (remnant.length === 0) return null;
     const lineNo = lines.length + 1;
-    if (!newest) return { seq: null, file: file.name, line: lineNo, problem: "file does not end with a newline" };
+    if (!newest)
+      return { seq: null, file: file.name, line: lineNo, problem: "file does not end with a newline" };
     const seq = this.expectedSeq ?? this.anchor?.seq ?? 1;
     const prev = this.expectedSeq === null ? (this.anchor?.prev ?? ZERO_HASH) : this.lastHash;
     if (isTornRemnant(remnant, seq, prev)) {
@@ -107,7 +108,8 @@ class ChainWalk {
     }
     // A complete entry that only lost its newline is still that entry.
     const parsed = parseEntryLine(remnant);
-    if (!parsed.ok) return { seq: parsed.seq, file: file.name, line: lineNo, problem: "junk after the last entry" };
+    if (!parsed.ok)
+      return { seq: parsed.seq, file: file.name, line: lineNo, problem: "junk after the last entry" };
     const problem = this.entry(parsed.entry, lines.length === 0, null);
     return problem ? { seq: parsed.entry.seq, file: file.name, line: lineNo, problem } : null;
   }

@@ -105,7 +105,7 @@ const simSock = path.join(runtimeDir, "sim.sock");
 
 const logLines = [];
 const tStart = performance.now();
-const daemon = spawn(opt.qemu, [nodeBin, path.join(opt.app, "dist/daemon/main.js")], {
+const daemon = spawn(opt.qemu, [nodeBin, path.join(opt.app, "dist/recoveryd.mjs")], {
   cwd: work,
   env: {
     ...qemuEnv,

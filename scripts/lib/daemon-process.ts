@@ -13,7 +13,8 @@ export const repoRoot = path.resolve(
   here,
   here.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..",
 );
-export const daemonEntry = path.join(repoRoot, "dist", "daemon", "main.js");
+/** The shipped daemon: the bundle of dist/daemon/main.js (scripts/bundle.mjs). */
+export const daemonEntry = path.join(repoRoot, "dist", "recoveryd.mjs");
 
 export interface SpawnOptions {
   /** Configuration object written to a temp file and passed as RECOVERYD_CONFIG. */

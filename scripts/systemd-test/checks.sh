@@ -53,7 +53,7 @@ if /src/scripts/install.sh --source /src --node-modules /stage/node_modules >/re
   /src/scripts/install.sh --source /src --node-modules /stage/node_modules >>/results/install.log 2>&1; then
   problems=()
   [ -f /etc/systemd/system/$UNIT ] || problems+=("unit missing")
-  [ -x /opt/recoveryd/dist/daemon/main.js ] || problems+=("daemon missing")
+  [ -x /opt/recoveryd/dist/recoveryd.mjs ] || problems+=("daemon missing")
   [ -d /opt/recoveryd/node_modules/better-sqlite3 ] || problems+=("node_modules missing")
   [ "$(sha256sum /etc/recoveryd/recoveryd.json)" = "$conf_sum" ] || problems+=("existing config overwritten")
   [ -f /etc/recoveryd/recoveryd.example.json ] || problems+=("example config missing")

@@ -38,7 +38,13 @@ describe("AuditLog", () => {
     const all = log.read({ limit: 10_000 });
     expect(all.map((e) => e.seq)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
     expect(log.read({ limit: 3 }).map((e) => e.seq)).toEqual([head - 2, head - 1, head]);
-    expect(log.read({ sinceSeq: head - 5 }).map((e) => e.seq)).toEqual([head - 4, head - 3, head - 2, head - 1, head]);
+    expect(log.read({ sinceSeq: head - 5 }).map((e) => e.seq)).toEqual([
+      head - 4,
+      head - 3,
+      head - 2,
+      head - 1,
+      head,
+    ]);
     expect(log.read({ sinceSeq: 10, limit: 2 }).map((e) => e.seq)).toEqual([head - 1, head]);
     expect(log.read({ sinceSeq: head })).toEqual([]);
     expect(log.read({ limit: 0 })).toEqual([]);
@@ -60,10 +66,27 @@ describe("AuditLog", () => {
     };
     log.record("login-failed", { username: "alice", password: secrets.password });
     log.record("setup", { username: "alice", request: { setupToken: secrets.setupToken } });
-    log.record("recovery", { path: "security-code", outcome: "ok", attempts: [{ securityCode: secrets.securityCode }] });
-    log.record("recovery", { path: "unlock", outcome: "refused", reason: "bad_code", unlockCode: secrets.unlockCode });
-    log.record("reset", { reason: "button", generation: 2, pepper: Buffer.from(secrets.pepper), stored: secrets.phc });
-    log.record("login-failed", { username: "bob", error: Object.assign(new Error("nope"), { token: "t0k3n-s3cr3t" }) });
+    log.record("recovery", {
+      path: "security-code",
+      outcome: "ok",
+      attempts: [{ securityCode: secrets.securityCode }],
+    });
+    log.record("recovery", {
+      path: "unlock",
+      outcome: "refused",
+      reason: "bad_code",
+      unlockCode: secrets.unlockCode,
+    });
+    log.record("reset", {
+      reason: "button",
+      generation: 2,
+      pepper: Buffer.from(secrets.pepper),
+      stored: secrets.phc,
+    });
+    log.record("login-failed", {
+      username: "bob",
+      error: Object.assign(new Error("nope"), { token: "t0k3n-s3cr3t" }),
+    });
     log.close();
     const text = auditFiles(dir)
       .map((n) => fs.readFileSync(filePath(dir, n), "utf8"))

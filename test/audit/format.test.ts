@@ -23,7 +23,9 @@ const line = Buffer.from(serializeEntry(entry), "utf8");
 
 describe("entry line", () => {
   it("is canonical JSON whose hash covers everything but the hash", () => {
-    expect(line.toString()).toMatch(/^\{"seq":7,"prev":"a{64}","at":"[^"]+","event":"press","fields":\{"boot"/);
+    expect(line.toString()).toMatch(
+      /^\{"seq":7,"prev":"a{64}","at":"[^"]+","event":"press","fields":\{"boot"/,
+    );
     const parsed = parseEntryLine(line);
     expect(parsed).toEqual({ ok: true, entry });
   });
@@ -49,7 +51,11 @@ describe("entry line", () => {
 
   it("refuses an edited value even with valid JSON, and reports the seq", () => {
     const edited = Buffer.from(line.toString().replace('"durationMs":5123', '"durationMs":1500'));
-    expect(parseEntryLine(edited)).toMatchObject({ ok: false, seq: 7, problem: expect.stringMatching(/hash/) });
+    expect(parseEntryLine(edited)).toMatchObject({
+      ok: false,
+      seq: 7,
+      problem: expect.stringMatching(/hash/),
+    });
   });
 
   it("refuses a corrupted multi-byte character", () => {
@@ -61,7 +67,13 @@ describe("entry line", () => {
 });
 
 describe("torn tail", () => {
-  const next = sealEntry({ seq: 8, prev: entry.hash, at: entry.at, event: "reset", fields: { reason: "button" } });
+  const next = sealEntry({
+    seq: 8,
+    prev: entry.hash,
+    at: entry.at,
+    event: "reset",
+    fields: { reason: "button" },
+  });
   const full = Buffer.from(serializeEntry(next));
 
   it("accepts every proper prefix of the entry that was due next", () => {
@@ -151,7 +163,9 @@ describe("rotation plan", () => {
 
 describe("fields", () => {
   it("redacts secrets, keeps JSON data and bounds the size", () => {
-    expect(prepareFields({ username: "a", password: "p", n: 10n, at: new Date(0), nested: [{ token: "t" }] })).toEqual({
+    expect(
+      prepareFields({ username: "a", password: "p", n: 10n, at: new Date(0), nested: [{ token: "t" }] }),
+    ).toEqual({
       username: "a",
       password: "[redacted]",
       n: "10",

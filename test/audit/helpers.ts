@@ -17,10 +17,7 @@ export function tempDir(): string {
   return path.join(d, "audit");
 }
 
-export function open(
-  dir: string,
-  opts: Partial<AuditLogOptions> = {},
-): { log: AuditLog; clock: FakeClock } {
+export function open(dir: string, opts: Partial<AuditLogOptions> = {}): { log: AuditLog; clock: FakeClock } {
   const clock = (opts.clock as FakeClock | undefined) ?? new FakeClock();
   const log = openAuditLog(dir, { maxFileBytes: 4096, keepFiles: 4, sync: "none", ...opts, clock });
   return { log, clock };

@@ -3,11 +3,10 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { sealEntry, serializeEntry } from "../../daemon/audit/entry.js";
-import { NEXT } from "../../daemon/audit/files.js";
+import { fileName, NEXT } from "../../daemon/audit/files.js";
 import { HEADER_EVENT, headerFields } from "../../daemon/audit/header.js";
 import { verifyAuditDir } from "../../daemon/audit/index.js";
 import { planRotation } from "../../daemon/audit/rotate.js";
-import { fileName } from "../../daemon/audit/files.js";
 import { auditFiles, filePath, open, readLines, recordMix, seqOf, tempDir, totalBytes } from "./helpers.js";
 
 describe("rotation", () => {
@@ -21,7 +20,8 @@ describe("rotation", () => {
       recordMix(log, clock, 100);
       maxTotal = Math.max(maxTotal, totalBytes(dir));
       expect(auditFiles(dir).length).toBeLessThanOrEqual(keepFiles);
-      for (const f of auditFiles(dir)) expect(fs.statSync(filePath(dir, f)).size).toBeLessThanOrEqual(maxFileBytes);
+      for (const f of auditFiles(dir))
+        expect(fs.statSync(filePath(dir, f)).size).toBeLessThanOrEqual(maxFileBytes);
     }
     expect(maxTotal).toBeLessThanOrEqual(keepFiles * maxFileBytes);
     const r = log.verify();
@@ -95,7 +95,11 @@ describe("rotation", () => {
           const steps: Array<() => void> = [
             () => fs.writeFileSync(filePath(dir, NEXT), `${serializeEntry(header)}\n`),
             ...plan.unlink.map((i) => () => fs.rmSync(filePath(dir, fileName(i)))),
-            ...plan.renames.map(([a, b]) => () => fs.renameSync(filePath(dir, fileName(a)), filePath(dir, fileName(b)))),
+            ...plan.renames.map(
+              ([a, b]) =>
+                () =>
+                  fs.renameSync(filePath(dir, fileName(a)), filePath(dir, fileName(b))),
+            ),
             () => fs.renameSync(filePath(dir, NEXT), filePath(dir, "audit.log")),
           ];
           if (crashAfter > steps.length) break;

@@ -1,7 +1,8 @@
 // Issue 4, must-show 4: editing, deleting or reordering an entry, and truncating or removing a
 // rotated file, are each detected, and verification names the first bad entry (seq, file, line).
-import fs from "node:fs";
+
 import { createHash } from "node:crypto";
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { verifyAuditDir } from "../../daemon/audit/index.js";
 import { auditFiles, filePath, open, readLines, recordMix, seqOf, tempDir, writeLines } from "./helpers.js";
@@ -33,7 +34,13 @@ function expectBad(dir: string, at: { seq: number | null; file: string; line: nu
 describe("tamper detection", () => {
   it("builds a multi-file log that verifies", () => {
     const dir = build(60);
-    expect(auditFiles(dir)).toEqual(["audit.1.log", "audit.2.log", "audit.3.log", "audit.4.log", "audit.log"]);
+    expect(auditFiles(dir)).toEqual([
+      "audit.1.log",
+      "audit.2.log",
+      "audit.3.log",
+      "audit.4.log",
+      "audit.log",
+    ]);
     expect(verifyAuditDir(dir)).toMatchObject({ ok: true, entries: 65 });
   });
 
@@ -161,7 +168,14 @@ describe("tamper detection", () => {
     const lines = readLines(dir, "audit.log");
     const last = JSON.parse(lines.at(-1) as string);
     lines.push(
-      JSON.stringify({ seq: last.seq + 1, prev: last.hash, at: last.at, event: "reset", fields: {}, hash: "0".repeat(64) }),
+      JSON.stringify({
+        seq: last.seq + 1,
+        prev: last.hash,
+        at: last.at,
+        event: "reset",
+        fields: {},
+        hash: "0".repeat(64),
+      }),
     );
     writeLines(dir, "audit.log", lines);
     expectBad(dir, { seq: last.seq + 1, file: "audit.log", line: lines.length });

@@ -117,7 +117,10 @@ describe("torn tail", () => {
     const edited = [...lines];
     edited[tornAt] = (edited[tornAt] as string).replace(/.$/, (c) => (c === "a" ? "b" : "a"));
     writeLines(dir, "audit.log", edited);
-    expect(verifyAuditDir(dir)).toMatchObject({ ok: false, firstBad: { file: "audit.log", line: tornAt + 1 } });
+    expect(verifyAuditDir(dir)).toMatchObject({
+      ok: false,
+      firstBad: { file: "audit.log", line: tornAt + 1 },
+    });
 
     const removed = lines.filter((_, i) => i !== tornAt);
     writeLines(dir, "audit.log", removed);

@@ -16,7 +16,7 @@ export interface RawResult {
  */
 export function rawExchange(
   socketPath: string,
-  chunks: (string | Buffer)[],
+  chunks: readonly (string | Buffer)[],
   opts: { gapMs?: number; waitMs?: number; endAfterWrite?: boolean; untilResponse?: boolean } = {},
 ): Promise<RawResult> {
   const started = performance.now();
