@@ -101,7 +101,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     button: config.button,
     clock,
     log,
-    onEvent: (e) => events.publish(e),
+    onEvent: (e) => {
+      // SPEC 7: every classified press is audited with its tier and length.
+      if (e.type === "press")
+        audit.record("press", { tier: e.tier, durationMs: e.durationMs, boot: e.boot, action: e.action });
+      events.publish(e);
+    },
     onAction: (action) => {
       if (!opened) {
         rebuildStoreAndRestart(action.action, paths.stateDir, audit, log);

@@ -6,8 +6,11 @@ export type { Logger } from "pino";
 /** Any key whose name matches is replaced, wherever it sits in a log object. */
 const SECRET_KEY =
   /pass(word)?|pwd|token|secret|pepper|hash|phc|salt|signature|code|cookie|authorization|bearer|private|otp|nonce|grant|api_?key|credentials/i;
-/** Short or generic names that are secret only as the whole key (JWK "d"/"k", a "key", a "pin"...). */
-const SECRET_EXACT_KEY = /^(d|k|key|pin|pw|sid|mac|auth|jwk|seed)$/i;
+/**
+ * Short names that are secret only as the whole key: JWK private members "d" and "k", a MAC (the
+ * unlock code is one, truncated), a PIN... ("key" alone is not here: config errors name a config key.)
+ */
+const SECRET_EXACT_KEY = /^(d|k|pin|pw|sid|mac|auth|jwk|seed)$/i;
 /** Keys that match the pattern above but are known to hold no secret. */
 const SAFE_KEYS = new Set([
   "errorCode",
@@ -19,7 +22,7 @@ const SAFE_KEYS = new Set([
   "codeLength",
 ]);
 /** Values that are secret whatever key holds them: argon2 PHC strings and HTTP bearer credentials. */
-const SECRET_VALUE = /\$argon2(id|i|d)\$|^\s*bearer\s/i;
+const SECRET_VALUE = /\$argon2(id|i|d)\$|^\s*bearer\s+[\w.~+/=-]{8,}\s*$/i;
 /** Deeper than this, a branch is cut: a secret must not survive just by being nested deeply. */
 const MAX_DEPTH = 8;
 export const REDACTED = "[redacted]";

@@ -139,6 +139,8 @@ describe("logger redaction", () => {
       hashesRunning: 1,
       tokenCount: 2,
       keyId: 7,
+      key: "button.credentialMs",
+      message: "Bearer token required",
       durationMs: 5012,
       at: new Date(Date.UTC(2026, 0, 1)),
     }) as Record<string, unknown>;

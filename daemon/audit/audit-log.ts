@@ -26,7 +26,7 @@ import { HEADER_EVENT, headerFields, RESERVED_PREFIX, type SeqHash, TORN_EVENT }
 import { type AuditReadOptions, readAuditDir } from "./read.js";
 import { planRotation, recoverRotation, rotate, writeAll } from "./rotate.js";
 import { isTornRemnant } from "./torn.js";
-import { type AuditVerifyResult, sha256Hex, verifyAuditDir } from "./verify.js";
+import { type AuditVerifyResult, sha256Hex, verifyAuditDir, verifyAuditDirAsync } from "./verify.js";
 
 export type AuditSyncMode = "batched" | "every" | "none";
 
@@ -121,8 +121,17 @@ export class AuditLog implements AuditSink {
    * it wrote, which catches entries cut from the end of the log while the daemon runs.
    */
   verify(): AuditVerifyResult {
-    const r = verifyAuditDir(this.dir);
-    if (!r.ok || this.broken || (r.head?.seq === this.last.seq && r.head.hash === this.last.hash)) return r;
+    return this.checkHead(verifyAuditDir(this.dir), this.head());
+  }
+
+  /** verify() without blocking the event loop for the whole walk (for the API); see verifyAuditDirAsync. */
+  async verifyAsync(): Promise<AuditVerifyResult> {
+    const head = this.head(); // the files are read right away, at this head
+    return this.checkHead(await verifyAuditDirAsync(this.dir), head);
+  }
+
+  private checkHead(r: AuditVerifyResult, last: SeqHash): AuditVerifyResult {
+    if (!r.ok || this.broken || (r.head?.seq === last.seq && r.head.hash === last.hash)) return r;
     const current = path.join(this.dir, CURRENT);
     const lines = fs.existsSync(current) ? splitLines(fs.readFileSync(current)).lines.length : 0;
     return {
@@ -133,7 +142,7 @@ export class AuditLog implements AuditSink {
         seq: (r.head?.seq ?? 0) + 1,
         file: CURRENT,
         line: lines + 1,
-        problem: `the log ends at seq ${r.head?.seq ?? 0} but this process wrote up to seq ${this.last.seq}: entries were removed from the end`,
+        problem: `the log ends at seq ${r.head?.seq ?? 0} but this process wrote up to seq ${last.seq}: entries were removed from the end`,
       },
     };
   }

@@ -3,4 +3,4 @@ export { AuditLog, type AuditLogOptions, type AuditSyncMode, openAuditLog } from
 export type { AuditEntry } from "./entry.js";
 export type { SeqHash } from "./header.js";
 export { type AuditReadOptions, readAuditDir } from "./read.js";
-export { type AuditProblem, type AuditVerifyResult, verifyAuditDir } from "./verify.js";
+export { type AuditProblem, type AuditVerifyResult, verifyAuditDir, verifyAuditDirAsync } from "./verify.js";

@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { type AuditEntry, parseEntryLine, ZERO_HASH } from "./entry.js";
-import { type AuditFile, listAuditFiles, readFirstLine, splitLines } from "./files.js";
+import { type AuditFile, listAuditFiles, splitLines } from "./files.js";
 import { type Anchor, HEADER_EVENT, readHeader, type SeqHash, TORN_EVENT } from "./header.js";
 import { isTornRemnant } from "./torn.js";
 
@@ -42,24 +42,58 @@ export function sha256Hex(data: Buffer): string {
 }
 
 export function verifyAuditDir(dir: string): AuditVerifyResult {
+  const run = walkSnapshot(snapshot(dir));
+  for (;;) {
+    const step = run.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same check without holding the event loop: all files are read in one go (a consistent
+ * snapshot even if the writer rotates meanwhile; at most keepFiles * maxFileBytes of memory), then
+ * hashed and parsed in slices with a yield between them, so button timing and other API calls go
+ * on while a full log (about 1/3 s per 8 MiB on a desktop core) is checked.
+ */
+export async function verifyAuditDirAsync(dir: string): Promise<AuditVerifyResult> {
+  const run = walkSnapshot(snapshot(dir));
+  for (;;) {
+    const step = run.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+interface Snapshot {
+  files: Array<{ file: AuditFile; data: Buffer }>;
+}
+
+function snapshot(dir: string): Snapshot {
   if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
-  const files = listAuditFiles(dir);
-  const walk = new ChainWalk(newestAnchor(files));
-  for (const [i, file] of files.entries()) {
-    const bad = walk.file(file, fs.readFileSync(file.path), i === files.length - 1);
+  return { files: listAuditFiles(dir).map((file) => ({ file, data: fs.readFileSync(file.path) })) };
+}
+
+/** Lines checked between two yields of the async variant. */
+const SLICE_LINES = 500;
+
+function* walkSnapshot(snap: Snapshot): Generator<void, AuditVerifyResult> {
+  const walk = new ChainWalk(newestAnchor(snap));
+  for (const [i, { file, data }] of snap.files.entries()) {
+    if (i > 0) yield;
+    const bad = yield* walk.file(file, data, i === snap.files.length - 1);
     if (bad) return walk.result(bad);
   }
   return walk.result();
 }
 
 /** The anchor of the newest header. A newest file with no complete line (a torn audit.next.log) is skipped. */
-function newestAnchor(files: AuditFile[]): Anchor | null {
-  for (let i = files.length - 1; i >= 0; i--) {
-    const file = files[i] as AuditFile;
-    const first = readFirstLine(file.path);
-    if (first === null && i === files.length - 1) continue;
-    if (first === null) return null;
-    const parsed = parseEntryLine(first);
+function newestAnchor(snap: Snapshot): Anchor | null {
+  for (let i = snap.files.length - 1; i >= 0; i--) {
+    const { data } = snap.files[i] as Snapshot["files"][number];
+    const nl = data.indexOf(0x0a);
+    if (nl < 0 && i === snap.files.length - 1) continue;
+    if (nl < 0) return null;
+    const parsed = parseEntryLine(data.subarray(0, nl));
     if (!parsed.ok) return null; // the walk reports this line
     const h = readHeader(parsed.entry);
     return typeof h === "string" ? null : h.retainedFrom;
@@ -77,10 +111,11 @@ class ChainWalk {
 
   constructor(private readonly anchor: Anchor | null) {}
 
-  file(file: AuditFile, data: Buffer, newest: boolean): AuditProblem | null {
+  *file(file: AuditFile, data: Buffer, newest: boolean): Generator<void, AuditProblem | null> {
     const { lines, remnant } = splitLines(data);
     let vouched: Buffer | null = null;
     for (let i = 0; i < lines.length; i++) {
+      if (i > 0 && i % SLICE_LINES === 0) yield;
       const line = lines[i] as Buffer;
       const parsed = parseEntryLine(line);
       if (!parsed.ok) {

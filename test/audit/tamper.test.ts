@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { verifyAuditDir } from "../../daemon/audit/index.js";
+import { verifyAuditDir, verifyAuditDirAsync } from "../../daemon/audit/index.js";
 import { auditFiles, filePath, open, readLines, recordMix, seqOf, tempDir, writeLines } from "./helpers.js";
 
 /** A closed log of `events` entries spread over several files. */
@@ -17,11 +17,16 @@ function build(events: number, keepFiles = 8): string {
   return dir;
 }
 
-function expectBad(dir: string, at: { seq: number | null; file: string; line: number }, problem?: RegExp) {
+async function expectBad(
+  dir: string,
+  at: { seq: number | null; file: string; line: number },
+  problem?: RegExp,
+) {
   const r = verifyAuditDir(dir);
   expect(r.ok).toBe(false);
   expect(r.firstBad).toMatchObject(at);
   if (problem) expect(r.firstBad?.problem).toMatch(problem);
+  expect(await verifyAuditDirAsync(dir)).toEqual(r);
   // The writer's own verify agrees after a restart (opening never "repairs" tampering away).
   const { log } = open(dir, { keepFiles: 8 });
   try {
@@ -44,17 +49,21 @@ describe("tamper detection", () => {
     expect(verifyAuditDir(dir)).toMatchObject({ ok: true, entries: 65 });
   });
 
-  it("detects a changed field value that keeps the JSON valid", () => {
+  it("detects a changed field value that keeps the JSON valid", async () => {
     const dir = build(60);
     const lines = readLines(dir, "audit.2.log");
     const target = lines.findIndex((l) => l.includes('"tier":"credential"'));
     expect(target).toBeGreaterThan(0);
     lines[target] = (lines[target] as string).replace('"tier":"credential"', '"tier":"short"');
     writeLines(dir, "audit.2.log", lines);
-    expectBad(dir, { seq: seqOf(lines[target] as string), file: "audit.2.log", line: target + 1 }, /hash/);
+    await expectBad(
+      dir,
+      { seq: seqOf(lines[target] as string), file: "audit.2.log", line: target + 1 },
+      /hash/,
+    );
   });
 
-  it("detects an edit whose hash was recomputed, at the next entry", () => {
+  it("detects an edit whose hash was recomputed, at the next entry", async () => {
     const dir = build(60);
     const lines = readLines(dir, "audit.2.log");
     const e = JSON.parse(lines[4] as string);
@@ -66,61 +75,61 @@ describe("tamper detection", () => {
     const hash = createHash("sha256").update(bodyText).digest("hex");
     lines[4] = `${bodyText.slice(0, -1)},"hash":"${hash}"}`;
     writeLines(dir, "audit.2.log", lines);
-    expectBad(dir, { seq: e.seq + 1, file: "audit.2.log", line: 6 }, /prev/);
+    await expectBad(dir, { seq: e.seq + 1, file: "audit.2.log", line: 6 }, /prev/);
   });
 
-  it("detects a deleted entry", () => {
+  it("detects a deleted entry", async () => {
     const dir = build(60);
     const lines = readLines(dir, "audit.1.log");
     const deletedSeq = seqOf(lines[5] as string);
     lines.splice(5, 1);
     writeLines(dir, "audit.1.log", lines);
-    expectBad(dir, { seq: deletedSeq + 1, file: "audit.1.log", line: 6 }, /expected seq/);
+    await expectBad(dir, { seq: deletedSeq + 1, file: "audit.1.log", line: 6 }, /expected seq/);
   });
 
-  it("detects reordered entries", () => {
+  it("detects reordered entries", async () => {
     const dir = build(60);
     const lines = readLines(dir, "audit.log");
     const [a, b] = [lines[2] as string, lines[3] as string];
     lines[2] = b;
     lines[3] = a;
     writeLines(dir, "audit.log", lines);
-    expectBad(dir, { seq: seqOf(b), file: "audit.log", line: 3 }, /out of order/);
+    await expectBad(dir, { seq: seqOf(b), file: "audit.log", line: 3 }, /out of order/);
   });
 
-  it("detects a rotated file truncated at its end", () => {
+  it("detects a rotated file truncated at its end", async () => {
     const dir = build(60);
     const lines = readLines(dir, "audit.2.log");
     writeLines(dir, "audit.2.log", lines.slice(0, -3));
     const header = readLines(dir, "audit.1.log")[0] as string;
-    expectBad(dir, { seq: seqOf(header), file: "audit.1.log", line: 1 }, /missing|prev/);
+    await expectBad(dir, { seq: seqOf(header), file: "audit.1.log", line: 1 }, /missing|prev/);
   });
 
-  it("detects a rotated file cut in the middle of a line", () => {
+  it("detects a rotated file cut in the middle of a line", async () => {
     const dir = build(60);
     const p = filePath(dir, "audit.2.log");
     const size = fs.statSync(p).size;
     fs.truncateSync(p, size - 30);
     const lines = readLines(dir, "audit.2.log");
-    expectBad(dir, { seq: null, file: "audit.2.log", line: lines.length + 1 }, /newline/);
+    await expectBad(dir, { seq: null, file: "audit.2.log", line: lines.length + 1 }, /newline/);
   });
 
-  it("detects a removed rotated file in the middle", () => {
+  it("detects a removed rotated file in the middle", async () => {
     const dir = build(60);
     fs.rmSync(filePath(dir, "audit.2.log"));
     const header = readLines(dir, "audit.1.log")[0] as string;
-    expectBad(dir, { seq: seqOf(header), file: "audit.1.log", line: 1 }, /expected seq/);
+    await expectBad(dir, { seq: seqOf(header), file: "audit.1.log", line: 1 }, /expected seq/);
   });
 
-  it("detects the removed oldest file before any rotation dropped one (anchor = seq 1)", () => {
+  it("detects the removed oldest file before any rotation dropped one (anchor = seq 1)", async () => {
     const dir = build(60);
     expect(seqOf(readLines(dir, "audit.4.log")[0] as string)).toBe(1);
     fs.rmSync(filePath(dir, "audit.4.log"));
     const first = readLines(dir, "audit.3.log")[0] as string;
-    expectBad(dir, { seq: seqOf(first), file: "audit.3.log", line: 1 }, /anchor/);
+    await expectBad(dir, { seq: seqOf(first), file: "audit.3.log", line: 1 }, /anchor/);
   });
 
-  it("tells legitimately rotated-away files from a removed oldest file", () => {
+  it("tells legitimately rotated-away files from a removed oldest file", async () => {
     const dir = build(200, 3);
     expect(auditFiles(dir)).toEqual(["audit.1.log", "audit.2.log", "audit.log"]);
     const r = verifyAuditDir(dir);
@@ -128,31 +137,31 @@ describe("tamper detection", () => {
     expect(seqOf(readLines(dir, "audit.2.log")[0] as string)).toBeGreaterThan(1); // the prefix is gone, legitimately
     fs.rmSync(filePath(dir, "audit.2.log"));
     const first = readLines(dir, "audit.1.log")[0] as string;
-    expectBad(dir, { seq: seqOf(first), file: "audit.1.log", line: 1 }, /anchor/);
+    await expectBad(dir, { seq: seqOf(first), file: "audit.1.log", line: 1 }, /anchor/);
   });
 
-  it("detects entries cut from the start of the oldest file", () => {
+  it("detects entries cut from the start of the oldest file", async () => {
     const dir = build(200, 3);
     const lines = readLines(dir, "audit.2.log");
     writeLines(dir, "audit.2.log", lines.slice(2));
-    expectBad(dir, { seq: seqOf(lines[2] as string), file: "audit.2.log", line: 1 }, /anchor/);
+    await expectBad(dir, { seq: seqOf(lines[2] as string), file: "audit.2.log", line: 1 }, /anchor/);
   });
 
-  it("detects a removed file header", () => {
+  it("detects a removed file header", async () => {
     const dir = build(60);
     const lines = readLines(dir, "audit.1.log");
     writeLines(dir, "audit.1.log", lines.slice(1));
-    expectBad(dir, { seq: seqOf(lines[1] as string), file: "audit.1.log", line: 1 });
+    await expectBad(dir, { seq: seqOf(lines[1] as string), file: "audit.1.log", line: 1 });
   });
 
-  it("detects an edited anchor", () => {
+  it("detects an edited anchor", async () => {
     const dir = build(200, 3);
     const lines = readLines(dir, "audit.log");
     lines[0] = (lines[0] as string).replace(/"retainedFrom":\{"prev":"[0-9a-f]{64}","seq":\d+\}/, (m) =>
       m.replace(/"seq":(\d+)/, (_s, n: string) => `"seq":${Number(n) + 5}`),
     );
     writeLines(dir, "audit.log", lines);
-    expectBad(dir, { seq: seqOf(lines[0] as string), file: "audit.log", line: 1 }, /hash/);
+    await expectBad(dir, { seq: seqOf(lines[0] as string), file: "audit.log", line: 1 }, /hash/);
   });
 
   it("detects swapped file names", () => {
@@ -163,7 +172,7 @@ describe("tamper detection", () => {
     expect(verifyAuditDir(dir)).toMatchObject({ ok: false, firstBad: { file: "audit.2.log", line: 1 } });
   });
 
-  it("detects a forged entry appended to the end", () => {
+  it("detects a forged entry appended to the end", async () => {
     const dir = build(60);
     const lines = readLines(dir, "audit.log");
     const last = JSON.parse(lines.at(-1) as string);
@@ -178,7 +187,7 @@ describe("tamper detection", () => {
       }),
     );
     writeLines(dir, "audit.log", lines);
-    expectBad(dir, { seq: last.seq + 1, file: "audit.log", line: lines.length });
+    await expectBad(dir, { seq: last.seq + 1, file: "audit.log", line: lines.length });
   });
 
   it("catches entries cut from the end of the live file while the daemon runs", () => {
