@@ -54,6 +54,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     maxFileBytes: config.audit.maxFileBytes,
     keepFiles: config.audit.keepFiles,
     clock,
+    // A full or failing disk must not turn a reset or a login into an error: log it instead.
+    onError: (err: Error) => log.error({ err }, "audit log write failed"),
   });
   audit.record("boot", { board: config.board, pid: process.pid });
   const factory = paths.factoryPath ? loadFactoryData(paths.factoryPath) : null;
@@ -127,7 +129,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       accounts,
       recovery,
       // The API reads entries as plain records; the log's entry type is an interface.
-      audit: { read: (o) => audit.read(o).map((e) => ({ ...e })), verify: () => audit.verify() },
+      audit: { read: (o) => audit.read(o).map((e) => ({ ...e })), verify: () => audit.verifyAsync() },
       events,
     },
     log,

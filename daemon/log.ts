@@ -44,7 +44,8 @@ export function redactDeep(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = isSecretKey(k) ? REDACTED : redactDeep(v, depth + 1);
+    // A yes/no under a secret-sounding name ("setupTokenIssued") tells nothing secret: keep it.
+    out[k] = isSecretKey(k) && typeof v !== "boolean" ? REDACTED : redactDeep(v, depth + 1);
   }
   return out;
 }
