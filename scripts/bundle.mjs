@@ -1,9 +1,10 @@
 // Bundles the compiled daemon (dist/daemon/main.js, from tsc) into one file, dist/recoveryd.mjs:
 // one module to load instead of ~100 cuts start-up time by about a third and idle memory by
 // about 8 MiB on the board (bench/results.json). Native and lazily loaded packages stay outside.
-import { build } from "esbuild";
+
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -19,7 +20,9 @@ export async function bundleDaemon() {
     target: "node20",
     external: ["better-sqlite3", "argon2", "onoff", "fxa-common-password-list"],
     // Bundled CommonJS (pino) calls require(): give the ES module one.
-    banner: { js: "import { createRequire as __recoverydRequire } from 'node:module'; const require = __recoverydRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __recoverydRequire } from 'node:module'; const require = __recoverydRequire(import.meta.url);",
+    },
     logLevel: "error",
   });
 }

@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import { type AuditLog, type AuditSyncMode, openAuditLog, verifyAuditDir } from "../../daemon/audit/index.js";
 import { systemClock } from "../../daemon/clock.js";
 import type { BenchFigure } from "./figure.js";
+import { renderTable } from "./table.js";
 
 const DEFAULT_MAX_FILE_BYTES = 1_048_576; // config schema defaults
 const DEFAULT_KEEP_FILES = 8;
@@ -175,15 +176,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "recoveryd-bench-audit-"));
   benchAudit({ dir })
     .then((figures) => {
-      console.table(
-        figures.map((f) => ({
-          figure: f.figure,
-          value: f.value,
-          unit: f.unit,
-          target: f.target ?? "",
-          verdict: f.verdict,
-        })),
-      );
+      console.log(renderTable(figures));
       console.log(JSON.stringify(figures, null, 2));
     })
     .finally(() => fs.rmSync(dir, { recursive: true, force: true }));

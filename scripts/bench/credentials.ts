@@ -24,6 +24,7 @@ import { blocklistLoaded } from "../../daemon/policy/blocklist.js";
 import { checkPassword } from "../../daemon/policy/password-policy.js";
 import { CredentialStore } from "../../daemon/store/credential-store.js";
 import type { BenchFigure } from "./figure.js";
+import { renderTable } from "./table.js";
 
 const PASSWORD = "quiet-harbor-lantern-57";
 const ROWS = { accounts: 10, sessions: 200, tokens: 20, lockout: 50 };
@@ -363,16 +364,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const dir = mkdtempSync(path.join(os.tmpdir(), "recoveryd-bench-credentials-"));
     benchCredentials({ dir })
       .then((figures) => {
-        console.table(
-          figures.map((f) => ({
-            figure: f.figure,
-            value: f.value,
-            unit: f.unit,
-            floor: f.floor ?? "",
-            ratio: f.ratio ?? "",
-            verdict: f.verdict ?? "",
-          })),
-        );
+        console.log(renderTable(figures));
         for (const f of figures) if (f.extra) console.log(`${f.figure}: ${JSON.stringify(f.extra)}`);
       })
       .finally(() => rmSync(dir, { recursive: true, force: true }));
