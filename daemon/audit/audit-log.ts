@@ -33,7 +33,10 @@ export type AuditSyncMode = "batched" | "every" | "none";
 export interface AuditLogOptions {
   /** Rotate before a write would make audit.log larger than this. */
   maxFileBytes: number;
-  /** Files kept, audit.log included. Disk use stays within keepFiles * maxFileBytes (+1 file right after a crashed rotation). */
+  /**
+   * Files kept, audit.log included. Disk use stays within keepFiles * maxFileBytes, +1 file
+   * (audit.next.log) while a rotation runs or after a crash interrupted one, until the next open.
+   */
   keepFiles: number;
   clock: Clock;
   sync?: AuditSyncMode;

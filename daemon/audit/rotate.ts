@@ -8,9 +8,9 @@
 //    audit.1 -> 2, audit.log -> 1). A crash leaves exactly one gap in the numbering, which tells the
 //    next start how far the shift got.
 // 3. audit.next.log becomes audit.log; the directory is synced.
-// On open, a leftover audit.next.log with a complete header means "finish steps 2-3" (without
-// dropping anything: the next rotation trims); one without a complete header is discarded (step 1
-// never finished, nothing else had moved).
+// On open, a leftover audit.next.log with a complete header means "finish steps 2-3", including
+// the drop: the files older than the header's anchor go (see recoverRotation); one without a
+// complete header is discarded (step 1 never finished, nothing else had moved).
 import fs from "node:fs";
 import path from "node:path";
 import { type AuditEntry, parseEntryLine, serializeEntry } from "./entry.js";
@@ -80,24 +80,65 @@ export function rotate(dir: string, plan: ShiftPlan, header: AuditEntry, durable
   if (durable) fsyncDir(dir);
 }
 
-/** At open: finish or discard a rotation that a crash interrupted. Returns true if it did anything. */
+/**
+ * At open: finish or discard a rotation that a crash interrupted. Returns true if it did anything.
+ *
+ * Finishing includes the drop (step 2). Which files the rotation meant to drop is read from the
+ * sealed header in audit.next.log, not from keepFiles (which may have changed since): its anchor is
+ * the first entry of the oldest file that survives, so every file older than the one holding the
+ * anchor goes. This drops exactly what the interrupted rotation would have, no more (the verifier
+ * still finds the anchor) and no less: otherwise each interrupted rotation would leave one extra
+ * file, and a second one interrupted before its drop would leave keepFiles + 2.
+ */
 export function recoverRotation(dir: string): boolean {
   const next = path.join(dir, NEXT);
   if (!fs.existsSync(next)) return false;
   const first = readFirstLine(next);
   const parsed = first === null ? null : parseEntryLine(first);
-  if (parsed?.ok && typeof readHeader(parsed.entry) !== "string") {
+  const header = parsed?.ok ? readHeader(parsed.entry) : "no complete header";
+  if (parsed?.ok && typeof header !== "string") {
     const indices = listAuditFiles(dir)
       .map((f) => f.index)
       .filter((i) => i >= 0);
-    // Infinity: never drop here; the anchor allows older extra files and the next rotation trims.
-    executeShift(dir, planShift(indices, Number.POSITIVE_INFINITY));
+    const drop = olderThanAnchor(dir, indices, parsed.entry.seq, header.retainedFrom);
+    executeShift(dir, {
+      // Infinity: moves only, for the files that stay; the drop was decided above.
+      ...planShift(
+        indices.filter((i) => !drop.includes(i)),
+        Number.POSITIVE_INFINITY,
+      ),
+      unlink: drop,
+    });
     fs.renameSync(next, path.join(dir, fileName(0)));
   } else {
     fs.rmSync(next, { force: true });
   }
   fsyncDir(dir);
   return true;
+}
+
+/**
+ * Indices of the files whose entries all come before `anchor`, oldest first: every file older than
+ * the newest one that starts at or before the anchor. An anchor equal to the header itself
+ * (`headerSeq`: no older file survives) drops them all. A file with no readable entry (damaged: the
+ * verifier reports it) is never taken for the anchor's holder; it is dropped only if older than the
+ * holder, and kept if the anchor is the header itself (planRotation falls back to the header when
+ * the survivors cannot be read, so such a file may have been meant to stay).
+ */
+function olderThanAnchor(
+  dir: string,
+  indices: readonly number[],
+  headerSeq: number,
+  anchor: Anchor,
+): number[] {
+  const newestFirst = [...indices].sort((a, b) => a - b);
+  const first = (i: number): AuditEntry | null => firstEntry(path.join(dir, fileName(i)));
+  if (anchor.seq >= headerSeq) return newestFirst.filter((i) => first(i) !== null).reverse();
+  const holder = newestFirst.findIndex((i) => {
+    const e = first(i);
+    return e !== null && e.seq <= anchor.seq;
+  });
+  return holder < 0 ? [] : newestFirst.slice(holder + 1).reverse();
 }
 
 function firstEntry(file: string): AuditEntry | null {

@@ -28,7 +28,19 @@ export async function runBenchmarks(opts: BenchOptions): Promise<BenchFigure[]> 
   const section = async (name: string, fn: () => Promise<BenchFigure[]>) => {
     process.stderr.write(`bench: ${name}...\n`);
     const t0 = performance.now();
-    figures.push(...(await fn()));
+    try {
+      figures.push(...(await fn()));
+    } catch (err) {
+      // One broken section must not lose the others' numbers: it shows up in the table instead.
+      process.stderr.write(`bench: ${name} FAILED: ${(err as Error).stack ?? String(err)}\n`);
+      figures.push({
+        figure: `${name}: FAILED`,
+        value: Number.NaN,
+        unit: "-",
+        verdict: "fail",
+        extra: { error: String(err) },
+      });
+    }
     process.stderr.write(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   };
   try {

@@ -4,11 +4,11 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { daemonEntry, makeBaseDir } from "../lib/daemon-process.js";
+import { daemonEntry, makeBaseDir, repoRoot } from "../lib/daemon-process.js";
 import type { BenchFigure } from "./figure.js";
 import { median, sampleProc } from "./proc-stats.js";
 
-const bareEntry = path.join(path.dirname(daemonEntry), "..", "scripts", "bench", "bare-process.js");
+const bareEntry = path.join(repoRoot, "dist", "scripts", "bench", "bare-process.js");
 
 interface Started {
   pid: number;

@@ -146,7 +146,8 @@ describe("rotation plan", () => {
         for (let done = 0; done <= steps.length; done++) {
           const state = new Set(start);
           for (const step of steps.slice(0, done)) step(state);
-          // Recovery never drops (Infinity): only the moves that were still due.
+          // Re-planned with Infinity, as recovery does for the files that stay (it takes the drop
+          // from the header's anchor, see rotation.test.ts): only the moves that were still due.
           const rest = planShift([...state], Number.POSITIVE_INFINITY);
           for (const [from, to] of rest.renames) {
             state.delete(from);

@@ -109,6 +109,8 @@ describe("rotation", () => {
           expect(verifyAuditDir(dir), label).toMatchObject({ ok: true });
           ({ log, clock } = open(dir, { keepFiles, maxFileBytes: 1024, clock }));
           expect(auditFiles(dir), label).not.toContain(NEXT);
+          // The open finished the rotation, drop included.
+          expect(auditFiles(dir).length, label).toBeLessThanOrEqual(keepFiles);
           recordMix(log, clock, 10);
           expect(log.verify(), label).toMatchObject({ ok: true });
           expect(auditFiles(dir).length, label).toBeLessThanOrEqual(keepFiles + 1);
@@ -116,6 +118,39 @@ describe("rotation", () => {
         }
       }
     }
+  });
+
+  it("finishes the drop of an interrupted rotation, so repeated crashes never add up", () => {
+    // The kill that failed crash.test.ts once: a rotation cut after step 1 (audit.next.log written,
+    // nothing dropped yet) left keepFiles + 1 files after the open, and the next rotation cut at the
+    // same point left keepFiles + 2.
+    const keepFiles = 3;
+    const dir = tempDir();
+    let { log, clock } = open(dir, { keepFiles, maxFileBytes: 1024 });
+    while (auditFiles(dir).length < keepFiles) recordMix(log, clock, 1);
+    for (let round = 0; round < 4; round++) {
+      recordMix(log, clock, 2);
+      const before = log.head();
+      log.close();
+      const { anchor } = planRotation(dir, keepFiles);
+      const seq = before.seq + 1;
+      const header = sealEntry({
+        seq,
+        prev: before.hash,
+        at: new Date(clock.now()).toISOString(),
+        event: HEADER_EVENT,
+        fields: { ...headerFields(before, anchor ?? { seq, prev: before.hash }) },
+      });
+      fs.writeFileSync(filePath(dir, NEXT), `${serializeEntry(header)}\n`); // step 1, then the kill
+      const label = `round ${round}: ${auditFiles(dir).join(" ")}`;
+      expect(auditFiles(dir).length, label).toBe(keepFiles + 1);
+      expect(verifyAuditDir(dir), label).toMatchObject({ ok: true });
+      ({ log, clock } = open(dir, { keepFiles, maxFileBytes: 1024, clock }));
+      expect(auditFiles(dir), label).toEqual(["audit.1.log", "audit.2.log", "audit.log"]);
+      expect(log.verify(), label).toMatchObject({ ok: true });
+      expect(readLines(dir, "audit.log")).toHaveLength(1); // the header, now audit.log
+    }
+    log.close();
   });
 
   it("discards a half-written audit.next.log (the rotation had not started)", () => {
