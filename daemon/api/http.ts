@@ -116,7 +116,7 @@ export function sendJson(
 /** The one place an error becomes a response: a stable code, a safe message, never a stack. */
 export function errorReply(err: unknown): {
   status: number;
-  body: { error: Record<string, unknown> };
+  body: { error: Record<string, unknown>; retryAfterSeconds?: number };
   headers: Record<string, string>;
 } {
   if (!(err instanceof RecoverydError)) {
@@ -134,5 +134,9 @@ export function errorReply(err: unknown): {
   const retry = error.retryAfterSeconds;
   if (typeof retry === "number" && Number.isFinite(retry)) headers["retry-after"] = String(Math.ceil(retry));
   if (err instanceof MethodNotAllowedError) headers.allow = err.allow.join(", ");
+  // SPEC 8.1 says "423 with retryAfterSeconds": also at the top level, so a script reading
+  // either `retryAfterSeconds` or `error.retryAfterSeconds` finds it.
+  if (typeof retry === "number" && Number.isFinite(retry))
+    return { status: err.status, body: { error, retryAfterSeconds: retry }, headers };
   return { status: err.status, body: { error }, headers };
 }
