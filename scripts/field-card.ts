@@ -172,7 +172,7 @@ export function renderFieldCardSvg(cfg: Config): string {
 
   // Row 2: the LED while holding, drawn from the same waves the LED driver plays.
   const ledY = 150;
-  parts.push(text(20, ledY + 18, "LED while holding", ' font-size="13" font-weight="bold"'));
+  parts.push(text(20, ledY + 18, "LED (holding)", ' font-size="13" font-weight="bold"'));
   parts.push(`<rect x="${x(0)}" y="${ledY}" width="${r(x(end) - x(0))}" height="26" fill="#111827"/>`);
   for (const row of rows) {
     const led = holdingLed(row.tier);
@@ -222,7 +222,7 @@ export function renderFieldCardSvg(cfg: Config): string {
     ["confirm-wait", `press once more, briefly, within ${fmt(b.confirmWindowMs)} to confirm the reset`],
     ["done", `reset done (${fmt(b.doneFlashMs)})`],
     ["setup-pending", "waiting for a new admin password (first-boot state)"],
-    ["fault", "the credential store or the button is unusable: call support"],
+    ["fault", "store or button unusable: hold 5-15 s to rebuild the store; if it stays on, call support"],
   ];
   const span = 4000;
   const wx = (t: number) => r(left + (t / span) * 260);
@@ -279,7 +279,8 @@ export function renderFieldCardMarkdown(cfg: Config, svgPath = "docs/field-card.
     "confirm-wait": `press briefly once more within ${fmt(cfg.button.confirmWindowMs)} to confirm; otherwise nothing happens`,
     done: `the reset is done (shown for ${fmt(cfg.button.doneFlashMs)})`,
     "setup-pending": "first-boot state: set a new admin password",
-    fault: "the credential store or the button is unusable",
+    fault:
+      "the credential store or the button is unusable: a 5-15 s hold rebuilds the store; if it stays on, call support",
   };
   for (const p of Object.keys(LED_WAVES) as LedPattern[])
     lines.push(`| ${p} | ${LED_WAVES[p].description} | ${meaning[p]} |`);
