@@ -6,108 +6,33 @@
 // RecoveryRefusedError (or LockedError / TooManyRequestsError / a ValidationError for text that
 // is not a code or grant at all) and changes no account state.
 
-import type { KeyObject } from "node:crypto";
 import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Clock } from "../clock.js";
-import type { Config } from "../config/schema.js";
 import { RecoveryRefusedError, TooManyRequestsError } from "../errors.js";
-import type { Logger } from "../log.js";
-import type { AccountService, AuditSink, ResetOptions, ResetOutcome } from "../services.js";
+import type { ResetOptions } from "../services.js";
 import { writeFileAtomic } from "./atomic-file.js";
-import { type ChallengeView, UnlockChallenges } from "./challenge.js";
+import { UnlockChallenges } from "./challenge.js";
 import { UsbUnavailableError, WireFormatError } from "./errors.js";
-import { type FactoryData, findVendorKey } from "./factory-data.js";
+import { findVendorKey } from "./factory-data.js";
 import { FactoryReset } from "./factory-reset.js";
-import {
-  MAX_DOCUMENT_BYTES,
-  makeResetRequest,
-  NONCE_BYTES,
-  parseGrant,
-  type ResetRequest,
-  verifyGrant,
-} from "./grant.js";
+import { MAX_DOCUMENT_BYTES, makeResetRequest, NONCE_BYTES, parseGrant, verifyGrant } from "./grant.js";
 import { RequestStore } from "./request-store.js";
-import {
-  createSecurityCodeVerifier,
-  type SecurityCodeLockState,
-  type SecurityCodeVerifier,
-} from "./security-code.js";
+import { createSecurityCodeVerifier } from "./security-code.js";
+import type { RecoveryOptions, RecoveryPath, RecoveryService } from "./types.js";
 import { type GrantFileOutcome, UsbGrantWatcher } from "./usb-watch.js";
 
-export type RecoveryPath = "button" | "security-code" | "support-unlock" | "signed-grant";
+export type {
+  RecoveryOptions,
+  RecoveryPath,
+  RecoveryService,
+  RecoveryStatus,
+  ResetRequestView,
+} from "./types.js";
 
 /** Remote resets hand their caller a one-time setup token; they never open the window (SPEC 4). */
 const REMOTE: ResetOptions = { openWindow: false, issueSetupToken: true };
 const BUTTON: ResetOptions = { openWindow: true, issueSetupToken: false };
-
-export interface ResetRequestView {
-  request: ResetRequest;
-  /** Where the request was written on the USB stick, when asked for; null otherwise. */
-  usbFile: string | null;
-}
-
-export interface RecoveryStatus {
-  factoryData: boolean;
-  deviceId: string | null;
-  model: string | null;
-  brand: string | null;
-  offeredPaths: RecoveryPath[];
-  securityCode: SecurityCodeLockState | null;
-  challenge: { expiresAt: string; keyId: number; triesLeft: number } | null;
-  pendingRequests: number;
-  factoryResetPending: boolean;
-  usb: { dir: string | null; watching: boolean };
-}
-
-export interface RecoveryService {
-  /** The security-code check, for AccountService setup outside the window. */
-  readonly securityCode: SecurityCodeVerifier;
-  /** Ways back in this recorder offers (for status when an account is locked). */
-  offeredPaths(): RecoveryPath[];
-  status(): Promise<RecoveryStatus>;
-  /** Credential reset with the sticker's code; answers with a one-time setup token. */
-  securityCodeReset(code: string): Promise<ResetOutcome>;
-  /** A new support-unlock challenge, replacing any live one. */
-  createChallenge(): ChallengeView;
-  /** Credential reset with support's code for the live challenge; answers with a setup token. */
-  unlock(code: string): Promise<ResetOutcome>;
-  /** A new reset request (and, with `usb`/`writeToUsb`, a copy on the USB stick). */
-  resetRequest(opts?: { usb?: boolean; writeToUsb?: boolean }): Promise<ResetRequestView>;
-  /** Verifies and applies a signed grant (JSON text or parsed object). */
-  applyGrant(grant: unknown, source?: "api" | "usb"): Promise<ResetOutcome>;
-  /** The whole factory reset (the button's factory tier). */
-  factoryReset(reason?: string, opts?: ResetOptions): Promise<ResetOutcome>;
-  /** Finishes an interrupted factory reset, then starts the USB grant watcher. Never throws. */
-  resumeIfPending(): Promise<boolean>;
-  /** Drops what a credential reset must drop (live challenge, pending requests, code lockout). */
-  afterCredentialReset(): Promise<void>;
-  /** Starts watching recovery.usbDir for grant files (idempotent; no-op without one). */
-  watchUsb(): void;
-  close(): void;
-}
-
-export interface RecoveryOptions {
-  stateDir: string;
-  config: Config;
-  clock: Clock;
-  log: Logger;
-  audit: AuditSink;
-  accounts: AccountService;
-  factory: FactoryData | null;
-  /** Test seams; the real thing when absent. */
-  seams?: {
-    randomBytes?: (n: number) => Buffer;
-    generateEphemeral?: () => { privateKey: KeyObject; publicKey: KeyObject };
-    verifyHash?: (hash: string, code: string) => Promise<boolean>;
-    onFactoryStep?: (step: string) => void | Promise<void>;
-    runCommand?: (argv: readonly string[]) => Promise<number | null>;
-    afterCommandDelayMs?: number;
-    usbRescanMs?: number;
-    usbSettleMs?: number;
-  };
-}
 
 export function createRecovery(opts: RecoveryOptions): RecoveryService {
   const { config, clock, log, audit, accounts, factory } = opts;
