@@ -4,19 +4,22 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { createBoard } from "../hal/index.js";
 import { openAccounts } from "./accounts/open.js";
+import { writeRebuiltIntent } from "./accounts/rebuilt-intent.js";
 import { startApiServer } from "./api/server.js";
 import { openAuditLog } from "./audit/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import { findConfigFile, loadConfigFile, parseConfig, resolvePaths } from "./config/load.js";
 import type { Config } from "./config/schema.js";
 import { EventBus } from "./events.js";
+import { EXIT_RESTART } from "./exit-codes.js";
 import { createLogger, type Logger } from "./log.js";
 import { PressController } from "./press/controller.js";
 import { handlePressAction } from "./press-actions.js";
 import { loadFactoryData } from "./recovery/factory-data.js";
 import { createRecovery } from "./recovery/service.js";
 import type { AccountService, AuditSink } from "./services.js";
-import { EXIT_RESTART, removeCredentialStore, unavailableAccounts } from "./store-fault.js";
+import { acquireInstanceLock, LOCK_FILE } from "./store/instance-lock.js";
+import { faultedAccounts, removeCredentialStore, type StoreFault, storeFaultOf } from "./store-fault.js";
 import { createNotifier } from "./systemd/notify.js";
 import { installTestHooks } from "./test-hooks.js";
 import { deprioritizeHelperThreads } from "./thread-priority.js";
@@ -43,6 +46,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const paths = resolvePaths(config, opts.env, opts.cwd);
   const log = opts.log ?? createLogger({ level: config.log.level });
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  // Before anything in the state directory is opened: a second daemon stops here, touching nothing.
+  const lock = acquireInstanceLock(path.join(paths.stateDir, LOCK_FILE));
   mkdirSync(paths.runtimeDir, { recursive: true, mode: 0o755 });
   log.info(
     { configFile: configFile ?? "(embedded default)", board: config.board, stateDir: paths.stateDir },
@@ -63,7 +68,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   // Accounts need the security-code check that recovery owns, and recovery resets accounts:
   // the check is bound late so each side gets the other.
   let recoveryRef: ReturnType<typeof createRecovery> | undefined;
-  let storeError = "";
+  let storeFault: StoreFault | null = null;
   // The controller exists only once the board is up; state changes before that just wait for it.
   let controllerRef: PressController | undefined;
   const opened = await openAccounts({
@@ -81,13 +86,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       controllerRef?.setIndicatorState({ firstBoot: state === "first-boot", fault: null });
     },
   }).catch((err: unknown) => {
-    // A store that cannot be opened must not keep the recorder in a restart loop with a dark LED.
-    log.error({ err }, "credential store unusable: running degraded, showing the fault pattern");
-    storeError = (err as Error).message;
-    audit.record("store-unavailable", { error: storeError });
+    // A store that cannot be opened must not keep the recorder in a restart loop with a dark LED,
+    // and a store that lost what it had must never come up as first boot.
+    storeFault = storeFaultOf(err);
+    log.error(
+      { err, fault: storeFault.code },
+      "credential store unusable: running degraded, showing the fault pattern",
+    );
+    audit.record("store-fault", { code: storeFault.code, error: storeFault.message });
     return null;
   });
-  const accounts: AccountService = opened ?? unavailableAccounts(storeError);
+  const accounts: AccountService =
+    opened ?? faultedAccounts(storeFault ?? storeFaultOf(new Error("unknown")));
   const recovery = createRecovery({ stateDir: paths.stateDir, config, clock, log, audit, accounts, factory });
   recoveryRef = recovery;
   if (opened) await recovery.resumeIfPending();
@@ -111,7 +121,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
     onAction: (action) => {
       if (!opened) {
-        rebuildStoreAndRestart(action.action, paths.stateDir, audit, log);
+        rebuildStoreAndRestart(action.action, paths.stateDir, { audit, log, clock, lock });
         return;
       }
       void handlePressAction(action.action, { accounts, recovery, controller, audit, log });
@@ -136,7 +146,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     clock,
   });
 
-  const status = opened ? accounts.status() : { state: "unavailable", generation: 0 };
+  const status = accounts.status();
   controller.setIndicatorState({ firstBoot: status.state === "first-boot", fault: opened ? null : "store" });
   // The thread pool exists by now (the store hashed once at open): keep it below the button.
   deprioritizeHelperThreads(log);
@@ -164,16 +174,33 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       opened?.close();
       audit.record("shutdown", { reason });
       audit.close();
+      lock.release();
       await new Promise<void>((resolve) => log.flush(() => resolve()));
     },
   };
 }
 
-/** Degraded mode: a credential-reset hold removes the broken store; the restart starts it fresh. */
-function rebuildStoreAndRestart(action: string, stateDir: string, audit: AuditSink, log: Logger): void {
+/**
+ * Degraded mode: a credential-reset hold removes the broken store; the restart starts it fresh,
+ * with the setup window that the technician's hold earned (rebuilt-intent.ts).
+ */
+function rebuildStoreAndRestart(
+  action: string,
+  stateDir: string,
+  d: { audit: AuditSink; log: Logger; clock: Clock; lock: { release(): void } },
+): void {
   if (action !== "credential-reset" && action !== "factory-reset") return;
-  const removed = removeCredentialStore(stateDir);
-  audit.record("store-rebuilt", { action, removed: removed.length });
-  log.warn({ removed }, "broken credential store removed by the reset button: restarting to first boot");
-  log.flush(() => process.exit(EXIT_RESTART));
+  let removed: string[] = [];
+  try {
+    removed = removeCredentialStore(stateDir);
+    writeRebuiltIntent(stateDir, d.clock);
+  } catch (err) {
+    d.log.error({ err }, "store rebuild failed: the state directory cannot be written");
+    d.audit.record("store-rebuild-failed", { action, error: (err as Error).message });
+    return;
+  }
+  d.audit.record("store-rebuilt", { action, removed: removed.length });
+  d.log.warn({ removed }, "broken credential store removed by the reset button: restarting to first boot");
+  d.lock.release();
+  d.log.flush(() => process.exit(EXIT_RESTART));
 }

@@ -147,3 +147,24 @@ function showValue(value: unknown): string {
     return String(value);
   }
 }
+
+/** The credential store was provisioned once and is now missing, empty, corrupt or behind. */
+export class StoreFaultError extends RecoverydError {
+  constructor(message: string) {
+    super("store_fault", 503, message);
+  }
+}
+
+/** The disk under the state directory is full or read-only: what needs it is refused, not 500. */
+export class StorageError extends RecoverydError {
+  constructor(message: string, code = "storage_unavailable") {
+    super(code, 503, message);
+  }
+}
+
+/** Another recoveryd already owns this state directory. */
+export class InstanceLockedError extends RecoverydError {
+  constructor(message: string) {
+    super("instance_locked", 409, message);
+  }
+}

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { startDaemon } from "./daemon.js";
 // The `recoveryd` bin: start the daemon, stop it cleanly on SIGTERM/SIGINT.
-import { ConfigError } from "./errors.js";
-import { EXIT_CONFIG, EXIT_FAILURE } from "./exit-codes.js";
+import { ConfigError, InstanceLockedError } from "./errors.js";
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED } from "./exit-codes.js";
 
 async function main(): Promise<void> {
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
@@ -12,6 +12,10 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) {
       process.stderr.write(`recoveryd: invalid configuration: ${err.message}\n`);
       process.exit(EXIT_CONFIG);
+    }
+    if (err instanceof InstanceLockedError) {
+      process.stderr.write(`recoveryd: ${err.message}\n`);
+      process.exit(EXIT_LOCKED);
     }
     process.stderr.write(`recoveryd: cannot start: ${(err as Error).message}\n`);
     process.exit(EXIT_FAILURE);

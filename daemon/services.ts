@@ -3,6 +3,8 @@
 
 export type Role = "admin" | "operator" | "viewer";
 export type CredentialState = "first-boot" | "provisioned";
+/** What GET /v1/status reports: the credential state, or that the store itself is at fault. */
+export type ReportedState = CredentialState | "store-fault";
 export type ResetReason = "button" | "factory" | "security-code" | "unlock" | "grant";
 
 /** Who is calling, after a Bearer session or API token was checked. */
@@ -33,7 +35,9 @@ export interface LockedAccount {
 }
 
 export interface CredentialStatus {
-  state: CredentialState;
+  state: ReportedState;
+  /** Set when state is "store-fault": what is wrong, and the way out. */
+  fault?: { code: string; message: string };
   generation: number;
   accounts: number;
   setupWindow: { open: boolean; closesAt: string | null };
@@ -83,7 +87,7 @@ export interface AccountService {
     expiresAt: string;
   };
   /** Opens the setup window (short press in first-boot state, boot). No-op when provisioned. */
-  openSetupWindow(reason: string): void;
+  openSetupWindow(reason: string, ms?: number): void;
   credentialReset(reason: ResetReason, opts: ResetOptions): Promise<ResetOutcome>;
 }
 
@@ -98,6 +102,6 @@ export type DaemonEvent =
   | { type: "buzzer"; pattern: string }
   | { type: "tier"; tier: string; heldMs: number }
   | { type: "press"; tier: string; durationMs: number; boot: boolean; action: string }
-  | { type: "state"; state: CredentialState; generation: number }
+  | { type: "state"; state: ReportedState; generation: number }
   | { type: "confirm"; action: string; deadline: string | null }
   | { type: "fault"; fault: string | null };

@@ -1,22 +1,43 @@
-// When the credential store cannot be opened (a corrupt database, a failing flash), the daemon
-// still comes up: the LED shows the fault pattern, every API call answers 503 store_unavailable,
-// and a technician's credential-reset hold rebuilds the store from nothing.
+// When the credential store cannot be used (lost or behind what it acknowledged, corrupt, on a
+// read-only or failing disk), the daemon still comes up: the LED shows the fault pattern,
+// GET /v1/status answers with state "store-fault" and what is wrong, every other account call
+// answers 503 with a stable code, and a technician's credential-reset hold rebuilds the store.
 import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { StoreUnavailableError } from "./errors.js";
+import { RecoverydError, StoreFaultError } from "./errors.js";
 import type { AccountService } from "./services.js";
 
-/** Exit code asking the service manager for a restart (sysexits EX_TEMPFAIL). */
-export const EXIT_RESTART = 75;
+export { EXIT_RESTART } from "./exit-codes.js";
 
-export function unavailableAccounts(reason: string): AccountService {
+export interface StoreFault {
+  /** "store-fault": provisioned once and now lost or damaged; "store-unavailable": cannot open. */
+  code: "store-fault" | "store-unavailable";
+  message: string;
+}
+
+export function storeFaultOf(err: unknown): StoreFault {
+  const message = (err as Error).message ?? String(err);
+  return { code: err instanceof StoreFaultError ? "store-fault" : "store-unavailable", message };
+}
+
+export function faultedAccounts(fault: StoreFault): AccountService {
   const fail = (): never => {
-    throw new StoreUnavailableError(
-      `credential store unavailable (${reason}): hold the reset button 5-15 s to rebuild it`,
-    );
+    const message = `credential store unusable (${fault.message}): hold the reset button 5-15 s to rebuild it`;
+    throw new RecoverydError(fault.code.replace("-", "_"), 503, message);
   };
   return {
-    status: fail,
+    status: () => ({
+      state: "store-fault",
+      fault: {
+        code: fault.code,
+        message: `${fault.message}; hold the reset button 5-15 s to rebuild the store`,
+      },
+      generation: 0,
+      accounts: 0,
+      setupWindow: { open: false, closesAt: null },
+      lockout: { lockedAccounts: [] },
+      lastReset: null,
+    }),
     setup: async () => fail(),
     login: async () => fail(),
     logout: fail,
@@ -32,14 +53,23 @@ export function unavailableAccounts(reason: string): AccountService {
 }
 
 /**
- * Removes the credential database, its WAL/SHM/journal and every pepper file. Without their
- * pepper, whatever old hashes the removed files held can never verify again.
+ * Removes the credential database, its WAL/SHM/journal, every pepper file and the state marker,
+ * whatever they are (a directory where a file belongs is removed recursively), and only inside
+ * the state directory. Without their pepper, whatever old hashes the removed files held can never
+ * verify again.
  */
 export function removeCredentialStore(stateDir: string): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(stateDir)) {
-    if (name.startsWith("credentials.db") || name.startsWith("credentials.pepper-")) {
-      rmSync(path.join(stateDir, name), { force: true });
+    if (
+      name.startsWith("credentials.db") ||
+      name.startsWith("credentials.pepper-") ||
+      name === "credentials.state" ||
+      name.startsWith(".credentials.state.")
+    ) {
+      const target = path.join(stateDir, name);
+      // readdir names have no separators, so target is always directly inside stateDir.
+      rmSync(target, { force: true, recursive: true });
       removed.push(name);
     }
   }

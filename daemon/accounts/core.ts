@@ -37,6 +37,8 @@ export interface AccountServiceDeps {
   context: DeviceContext;
   securityCode?: { verify(code: string): Promise<boolean> } | undefined;
   onStateChange?: ((state: CredentialState, generation: number) => void) | undefined;
+  /** Keeps credentials.state (outside the database) in step with every acknowledged change. */
+  marker?: { record(generation: number, provisioned: boolean): void } | undefined;
 }
 
 export interface AccountStats {
@@ -63,6 +65,47 @@ export class AccountCore {
 
   constructor(readonly d: AccountServiceDeps) {
     this.keyring = d.keyring;
+  }
+
+  /** Resolves once the secure deletion scheduled by the last reset has run (tests, benchmarks). */
+  compaction: Promise<void> = Promise.resolve();
+
+  /**
+   * After every commit that changes a credential: the WAL is checkpointed into the main file (a
+   * lost or damaged WAL can no longer undo it; old page images are overwritten) and the marker
+   * outside the database records the state. Runs before the change is acknowledged.
+   */
+  committed(): void {
+    try {
+      this.d.store.checkpoint();
+    } catch (err) {
+      this.d.log.warn({ event: "checkpoint-failed", err }, "WAL checkpoint after a credential change failed");
+    }
+    this.recordMarker();
+  }
+
+  recordMarker(): void {
+    try {
+      this.d.marker?.record(this.keyring.generation, this.provisioned());
+    } catch (err) {
+      // The database is ahead of the marker then, which open() accepts; the next change retries.
+      this.d.log.error({ event: "state-marker-failed", err }, "credentials.state could not be written");
+    }
+  }
+
+  /** Secure deletion after a reset, once the reset's answer and LED change are out. */
+  scheduleCompaction(): void {
+    this.compaction = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        try {
+          if (!this.closed && this.d.store.isOpen) this.d.store.compact();
+        } catch (err) {
+          // compact_pending stays set: the next open finishes it.
+          this.d.log.error({ event: "reset-compact-failed", err }, "secure deletion after reset failed");
+        }
+        resolve();
+      });
+    });
   }
 
   ensureOpen(): void {

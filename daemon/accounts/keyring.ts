@@ -11,6 +11,7 @@ import {
   listPeppers,
   readPepper,
 } from "../crypto/pepper.js";
+import { StoreFaultError } from "../errors.js";
 import type { ResetReason } from "../services.js";
 import type { CredentialStore } from "../store/credential-store.js";
 
@@ -29,7 +30,16 @@ export interface OpenReport {
   finishedCompaction: boolean;
 }
 
-export function openKeyring(store: CredentialStore, dir: string): { keyring: Keyring; report: OpenReport } {
+export interface OpenKeyringOptions {
+  /** The store had an owner (credentials.state): a lost pepper is a store fault, not a wipe. */
+  refuseWipe?: boolean;
+}
+
+export function openKeyring(
+  store: CredentialStore,
+  dir: string,
+  opts: OpenKeyringOptions = {},
+): { keyring: Keyring; report: OpenReport } {
   const meta = store.meta();
   let generation = meta.generation;
   let pepper = readPepper(dir, generation);
@@ -37,6 +47,11 @@ export function openKeyring(store: CredentialStore, dir: string): { keyring: Key
   if (!pepper) {
     const highest = Math.max(0, ...listPeppers(dir));
     const orphans = store.hasCredentials();
+    if (opts.refuseWipe && orphans) {
+      throw new StoreFaultError(
+        `the pepper of credential generation ${generation} is missing: the accounts cannot be verified`,
+      );
+    }
     if (orphans || highest > generation) {
       // Credentials without their pepper can never verify: wipe them. And never reuse a
       // generation number whose pepper may exist elsewhere (a database that was deleted or
@@ -58,8 +73,6 @@ export function openKeyring(store: CredentialStore, dir: string): { keyring: Key
 
 export interface RotateResult {
   keyring: Keyring;
-  /** The reset is committed even when the secure deletion after it failed; the next open retries. */
-  compactError: Error | null;
 }
 
 export function rotateKeyring(
@@ -76,12 +89,12 @@ export function rotateKeyring(
     destroyPepper(dir, next);
     throw err;
   }
-  let compactError: Error | null = null;
+  // Committed: the old pepper goes now (a few ms), the secure deletion of the old rows later
+  // (compact_pending is set in the same transaction, so a crash leaves it to the next open).
   try {
     destroyPepper(dir, current.generation);
-    store.compact();
-  } catch (err) {
-    compactError = err as Error;
+  } catch {
+    // Left for open(), which destroys every pepper but the committed generation's.
   }
-  return { keyring: { generation: next, pepper }, compactError };
+  return { keyring: { generation: next, pepper } };
 }

@@ -4,13 +4,15 @@
 // Attempts for one name are judged one at a time: the next waits until the previous one has been
 // recorded, then the rules look again. A burst of parallel guesses therefore cannot slip past the
 // threshold, and parallel logins with the right password are not refused for it.
-import type { Clock } from "../clock.js";
+import { type Clock, instantOf } from "../clock.js";
 import { LockedError, TooManyRequestsError } from "../errors.js";
 import {
   checkAttempt,
   EMPTY_RECORD,
   FORGIVE_MS,
+  type LockoutRecord,
   type LockoutRules,
+  rebaseLock,
   recordFailure,
   recordSuccess,
   remainingLockMs,
@@ -33,6 +35,8 @@ interface Line {
 
 export class LoginGuard {
   private readonly lines = new Map<string, Line>();
+  /** Counters the disk refused (full, read-only): still counted and still locking, in memory. */
+  private readonly unsaved = new Map<string, LockoutRecord>();
   private failuresSincePrune = 0;
 
   constructor(
@@ -78,23 +82,56 @@ export class LoginGuard {
 
   /** Returns the lock length in ms when this failure starts a lock, else null. */
   failure(key: string): number | null {
-    const now = this.clock.now();
-    const { record, lockedMs } = recordFailure(this.repo.get(key) ?? EMPTY_RECORD, this.rules, now);
-    this.repo.put(key, record);
-    if (++this.failuresSincePrune >= PRUNE_EVERY) this.prune();
+    const { record, lockedMs } = recordFailure(
+      this.read(key) ?? EMPTY_RECORD,
+      this.rules,
+      instantOf(this.clock),
+    );
+    this.write(key, record);
+    if (++this.failuresSincePrune >= PRUNE_EVERY) {
+      try {
+        this.prune();
+      } catch {
+        // A full disk: pruning waits for the next time.
+      }
+    }
     return lockedMs;
   }
 
   success(key: string): void {
-    const rec = this.repo.get(key);
-    if (rec) this.repo.put(key, recordSuccess(rec));
+    const rec = this.read(key);
+    if (rec) this.write(key, recordSuccess(rec));
+  }
+
+  /** Names whose counters live only in memory because the disk refused them. */
+  get unsavedCount(): number {
+    return this.unsaved.size;
+  }
+
+  private read(key: string): LockoutRecord | undefined {
+    return this.unsaved.get(key) ?? this.repo.get(key);
+  }
+
+  private write(key: string, rec: LockoutRecord): void {
+    try {
+      this.repo.put(key, rec);
+      this.unsaved.delete(key);
+    } catch {
+      // Bounded like the table: the oldest in-memory counter goes first.
+      if (!this.unsaved.has(key) && this.unsaved.size >= 4096) {
+        const oldest = this.unsaved.keys().next().value;
+        if (oldest !== undefined) this.unsaved.delete(oldest);
+      }
+      this.unsaved.set(key, rec);
+    }
   }
 
   lockedAccounts(limit = 20): LockedAccount[] {
-    const now = this.clock.now();
+    const at = instantOf(this.clock);
+    const now = at.wall;
     return this.repo
       .locked(now, limit)
-      .map(({ username, record }) => ({ username, ms: remainingLockMs(record, now) }))
+      .map(({ username, record }) => ({ username, ms: remainingLockMs(record, at) }))
       .filter((l) => l.ms > 0)
       .map(({ username, ms }) => ({
         username,
@@ -108,8 +145,22 @@ export class LoginGuard {
     this.repo.prune(this.clock.now(), FORGIVE_MS);
   }
 
+  /** At start: locks that began in an earlier boot are re-anchored to this boot's clock. */
+  rebaseAfterBoot(): number {
+    const at = instantOf(this.clock);
+    let n = 0;
+    for (const { username, record } of this.repo.withLocks()) {
+      const next = rebaseLock(record, at);
+      if (next !== record) {
+        this.repo.put(username, next);
+        n++;
+      }
+    }
+    return n;
+  }
+
   private check(key: string): void {
-    const decision = checkAttempt(this.repo.get(key) ?? EMPTY_RECORD, this.rules, this.clock.now());
+    const decision = checkAttempt(this.read(key) ?? EMPTY_RECORD, this.rules, instantOf(this.clock));
     if (!decision.allowed) throw new LockedError(decision.retryAfterMs / 1000, { reason: decision.reason });
   }
 }

@@ -2,21 +2,25 @@
 // Safe after a kill at any instant: the database is integrity-checked, the pepper files are
 // reconciled with the generation it committed, and an interrupted secure deletion is finished.
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { Argon2Hasher, rawHash } from "../crypto/argon2-hasher.js";
 import type { CalibrationResult } from "../crypto/calibrate.js";
 import { Limiter } from "../crypto/limiter.js";
+import { StoreFaultError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { rulesFromConfig } from "../policy/lockout.js";
 import type { AccountService, AuditSink, CredentialState } from "../services.js";
 import { CredentialStore } from "../store/credential-store.js";
 import type { RecoveryPending } from "../store/recovery-pending.js";
+import { judgeStore, readStoreMarker } from "../store/state-marker.js";
 import { openKeyring } from "./keyring.js";
 import { LoginGuard } from "./login-guard.js";
+import { MarkerKeeper } from "./marker-keeper.js";
 import { chooseParams } from "./params.js";
+import { consumeRebuiltIntent } from "./rebuilt-intent.js";
 import { AccountServiceImpl, type AccountStats, type DeviceContext } from "./service.js";
 import { SetupGate } from "./setup-gate.js";
 
@@ -45,14 +49,37 @@ export interface OpenedAccounts extends AccountService {
   /** Pending recovery state (e.g. a reset request's nonce): survives restarts, dies with every reset. */
   readonly recoveryPending: RecoveryPending;
   stats(): AccountStats;
+  /** Resolves once the secure deletion after the last reset has run. */
+  whenCompacted(): Promise<void>;
 }
 
 export async function openAccounts(opts: OpenAccountsOptions): Promise<OpenedAccounts> {
   const { stateDir, config, clock, log, audit } = opts;
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const store = CredentialStore.open(path.join(stateDir, CREDENTIALS_DB));
+  const dbFile = path.join(stateDir, CREDENTIALS_DB);
+  const marker = readStoreMarker(stateDir);
+  const everProvisioned = marker.kind === "ok" && marker.marker.everProvisioned;
+  // A missing or empty database is first boot only on a recorder that never had an owner.
+  if (!(statSync(dbFile, { throwIfNoEntry: false })?.size ?? 0) || marker.kind === "damaged") {
+    const why = judgeStore(marker, null);
+    if (why) throw new StoreFaultError(why);
+  }
+  let store: CredentialStore;
   try {
-    const { keyring, report } = openKeyring(store, stateDir);
+    store = CredentialStore.open(dbFile);
+  } catch (err) {
+    // Corrupt where it once had an owner: a store fault, whatever SQLite made of it.
+    if (everProvisioned) throw new StoreFaultError((err as Error).message);
+    throw err;
+  }
+  try {
+    const why = judgeStore(marker, { generation: store.generation(), provisioned: store.countAdmins() > 0 });
+    if (why) throw new StoreFaultError(why);
+    const { keyring, report } = openKeyring(store, stateDir, { refuseWipe: everProvisioned });
+    // Whatever a crash left in the WAL goes into the main file now; old page images go with it.
+    store.checkpoint();
+    const markerKeeper = new MarkerKeeper(stateDir, marker.kind === "ok" ? marker.marker : null);
+    markerKeeper.record(keyring.generation, store.countAdmins() > 0);
     if (report.wipedOrphans) {
       audit.record("credential-store-wiped", { reason: "pepper-missing", generation: keyring.generation });
       log.warn(
@@ -76,6 +103,8 @@ export async function openAccounts(opts: OpenAccountsOptions): Promise<OpenedAcc
     dummyHash.catch(() => {});
     const guard = new LoginGuard(store.lockout, rulesFromConfig(config.lockout), clock);
     guard.prune();
+    const rebased = guard.rebaseAfterBoot();
+    if (rebased > 0) log.info({ event: "lockout-rebased", locks: rebased }, "locks carried over a reboot");
     const service = new AccountServiceImpl({
       store,
       stateDir,
@@ -83,7 +112,8 @@ export async function openAccounts(opts: OpenAccountsOptions): Promise<OpenedAcc
       hasher,
       calibration,
       dummyHash,
-      gate: new SetupGate(clock, config.setupWindow.minutes * 60_000),
+      gate: new SetupGate(clock, config.setupWindow.minutes * 60_000, store.setupTokens),
+      marker: markerKeeper,
       guard,
       config,
       clock,
@@ -93,7 +123,12 @@ export async function openAccounts(opts: OpenAccountsOptions): Promise<OpenedAcc
       securityCode: opts.securityCode,
       onStateChange: opts.onStateChange,
     });
-    if (config.setupWindow.openAtBoot) service.openSetupWindow("boot");
+    // Only a physical act opens the window for everyone (SPEC 4). A store-rebuild hold restarts
+    // the daemon: the window it earned is carried over by its intent file. openAtBoot (opt-in)
+    // opens it only on a store that never had an owner.
+    const rebuilt = consumeRebuiltIntent(stateDir, clock, log, config.setupWindow.minutes * 60_000);
+    if (rebuilt !== null) service.openSetupWindow("store-rebuilt", rebuilt);
+    else if (config.setupWindow.openAtBoot && !markerKeeper.everProvisioned) service.openSetupWindow("boot");
     return service;
   } catch (err) {
     store.close();

@@ -5,6 +5,7 @@
 // reset (synchronous, so atomic for this process) may land there; each such operation captures
 // the generation and its pepper before hashing and re-checks both before writing, and the
 // database refuses an account row from another generation anyway.
+import { elapsedMs, instantOf } from "../clock.js";
 import type { Argon2Hasher } from "../crypto/argon2-hasher.js";
 import type { CalibrationResult } from "../crypto/calibrate.js";
 import { newToken, TOKEN_PREFIX, tokenHash } from "../crypto/tokens.js";
@@ -62,6 +63,11 @@ export class AccountServiceImpl implements AccountService {
 
   get generation(): number {
     return this.core.keyring.generation;
+  }
+
+  /** Resolves once the secure deletion after the last reset has run. */
+  whenCompacted(): Promise<void> {
+    return this.core.compaction;
   }
 
   get hasher(): Argon2Hasher {
@@ -150,6 +156,8 @@ export class AccountServiceImpl implements AccountService {
       });
     });
     this.d.gate.clear();
+    // Acknowledged only once it is in the main database file and the marker knows an owner exists.
+    this.core.committed();
     this.d.audit.record("setup", { username, via, generation });
     this.d.log.info({ event: "setup", username, via, generation }, "first admin created");
     this.d.onStateChange?.("provisioned", generation);
@@ -174,7 +182,7 @@ export class AccountServiceImpl implements AccountService {
     const token = newToken(TOKEN_PREFIX.session);
     const expiresAt = now + this.d.config.sessions.ttlMinutes * MINUTE;
     this.d.store.pruneExpired(now);
-    this.d.store.insertSession(tokenHash(token), account.username, now, expiresAt);
+    this.d.store.insertSession(tokenHash(token), account.username, now, expiresAt, instantOf(this.d.clock));
     this.core.counts.loginsOk++;
     this.d.log.debug({ event: "login", username: account.username }, "login");
     return { token, expiresAt: new Date(expiresAt).toISOString(), role: account.role };
@@ -196,7 +204,7 @@ export class AccountServiceImpl implements AccountService {
     const kind = token.startsWith(TOKEN_PREFIX.apiToken) ? "api-token" : "session";
     const row = kind === "session" ? this.d.store.findSession(h) : this.d.store.findToken(h);
     if (!row) throw new UnauthorizedError("invalid or expired token", "invalid_token");
-    if (row.expiresAt <= this.d.clock.now()) {
+    if (expired(row, instantOf(this.d.clock))) {
       if (kind === "session") this.d.store.deleteSession(h);
       else this.d.store.deleteToken(h);
       throw new UnauthorizedError("invalid or expired token", "invalid_token");
@@ -234,10 +242,10 @@ export class AccountServiceImpl implements AccountService {
     return this.users.createToken(who, req);
   }
 
-  openSetupWindow(reason: string): void {
+  openSetupWindow(reason: string, ms?: number): void {
     this.core.ensureOpen();
     if (this.core.provisioned()) return;
-    this.d.gate.open();
+    this.d.gate.open(ms);
     const closesAt = this.d.gate.closesAt();
     this.d.audit.record("setup-window-opened", { reason: String(reason).slice(0, 64), closesAt });
     this.d.log.info({ event: "setup-window", reason, closesAt }, "setup window open");
@@ -249,17 +257,16 @@ export class AccountServiceImpl implements AccountService {
     if (typeof opts !== "object" || opts === null) throw new ValidationError("reset options: an object");
     const previous = this.core.keyring.generation;
     const started = performance.now();
-    const { keyring, compactError } = rotateKeyring(this.d.store, this.d.stateDir, this.core.keyring, {
+    const { keyring } = rotateKeyring(this.d.store, this.d.stateDir, this.core.keyring, {
       at: this.d.clock.now(),
       reason: why,
     });
     this.core.keyring = keyring;
-    if (compactError) {
-      this.d.log.error(
-        { event: "reset-compact-failed", err: compactError },
-        "secure deletion after reset failed",
-      );
-    }
+    // Durable first boot is the commit above; the marker follows before anyone hears of it.
+    this.core.recordMarker();
+    // Secure deletion (checkpoint, VACUUM) is off the critical path: the flag in meta makes the
+    // next start finish it if the process dies first.
+    this.core.scheduleCompaction();
     this.d.gate.clear();
     if (opts.openWindow) this.d.gate.open();
     const issued = opts.issueSetupToken ? this.d.gate.issueToken() : null;
@@ -296,6 +303,20 @@ export class AccountServiceImpl implements AccountService {
       throw new SetupClosedError("wrong security code");
     }
   }
+}
+
+/**
+ * A session or token is dead once its lifetime has elapsed (monotonic within one boot, so a wall
+ * clock set back does not extend it), once its wall expiry passed, or when it claims to have been
+ * issued in the future (a clock that was ahead then): it cannot be trusted after the correction.
+ */
+function expired(
+  row: { createdAt: number; expiresAt: number; createdMono?: number; bootId?: string },
+  now: ReturnType<typeof instantOf>,
+): boolean {
+  if (row.expiresAt <= now.wall || row.createdAt > now.wall + 60_000) return true;
+  const issued = { wall: row.createdAt, mono: row.createdMono ?? 0, bootId: row.bootId ?? "" };
+  return elapsedMs(issued, now) >= row.expiresAt - row.createdAt;
 }
 
 function stripBearer(v: string): string {

@@ -54,6 +54,7 @@ export class UserAdmin {
       // Other sessions may belong to whoever made the owner change the password.
       this.d.store.deleteSessionsOf(verified.username, this.core.sessionOf.get(who) ?? null);
     });
+    this.core.committed();
     this.d.audit.record("password-changed", { username: verified.username, by: who.kind });
   }
 
@@ -87,6 +88,7 @@ export class UserAdmin {
         throw new ConflictError(`user "${username}" exists`, "user_exists");
       this.d.store.insertAccount(row);
     });
+    this.core.committed();
     this.d.audit.record("user-created", { username, role, by: who.username });
     return view(row);
   }
@@ -103,6 +105,7 @@ export class UserAdmin {
       }
       this.d.store.deleteAccount(target.username);
     });
+    this.core.committed();
     this.d.audit.record("user-deleted", { username: name, by: who.username });
   }
 

@@ -61,6 +61,7 @@ export async function rehash(
     const hash = await d.hasher.hash(password, pepper);
     if (generation !== core.keyring.generation || core.closed) return;
     if (d.store.replaceHash(account.username, account.hash, hash, generation, account.passwordChangedAt)) {
+      core.committed();
       core.counts.rehashes++;
     }
   } catch (err) {

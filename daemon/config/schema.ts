@@ -62,7 +62,8 @@ export const configSchema = z
     setupWindow: z
       .object({
         minutes: z.number().int().min(1).max(240).default(15),
-        openAtBoot: z.boolean().default(true),
+        /** Opt-in: open the window at start, only on a store that never had an owner (SPEC 4). */
+        openAtBoot: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

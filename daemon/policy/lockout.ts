@@ -1,7 +1,12 @@
 // Brute-force lockout rules, pure: a record plus "now" in, a decision or a new record out.
-// Times are wall-clock ms because counters must survive reboots; every remaining time is capped
-// by the length of the lock it belongs to, so a clock that jumps back cannot lock anyone longer.
+// Counters must survive reboots, so stamps are stored with the wall clock; a lock's remaining time
+// is its length minus the time elapsed since it started (clock.ts: monotonic within one boot),
+// so a wall clock set back cannot stretch a lock and one set forward cannot end it early.
+import { asInstant, elapsedMs, type Instant } from "../clock.js";
 import type { Config } from "../config/schema.js";
+
+/** "Now" as the rules see it: an Instant, or a bare wall-clock time (unknown boot). */
+export type Now = number | Instant;
 
 export interface LockoutRecord {
   /** Consecutive failures since the last success or lock. */
@@ -13,6 +18,9 @@ export interface LockoutRecord {
   /** Failure times within the last hour, oldest first (at most maxFailuresPerHour). */
   recent: number[];
   lastFailureAt: number;
+  /** Monotonic ms and boot id at which the current lock started ("" when unknown: wall time). */
+  lockedAtMono: number;
+  lockBootId: string;
 }
 
 export interface LockoutRules {
@@ -37,6 +45,8 @@ export const EMPTY_RECORD: LockoutRecord = Object.freeze({
   lockMs: 0,
   recent: [],
   lastFailureAt: 0,
+  lockedAtMono: 0,
+  lockBootId: "",
 }) as LockoutRecord;
 
 export function rulesFromConfig(cfg: Config["lockout"]): LockoutRules {
@@ -49,8 +59,9 @@ export function rulesFromConfig(cfg: Config["lockout"]): LockoutRules {
 }
 
 /** May an attempt start now? Callers judge one attempt per name at a time (see LoginGuard). */
-export function checkAttempt(rec: LockoutRecord, rules: LockoutRules, now: number): AttemptDecision {
-  const lockLeft = Math.min(rec.lockedUntil - now, rec.lockMs);
+export function checkAttempt(rec: LockoutRecord, rules: LockoutRules, at: Now): AttemptDecision {
+  const now = asInstant(at).wall;
+  const lockLeft = remainingLockMs(rec, at);
   if (lockLeft > 0) return { allowed: false, reason: "locked", retryAfterMs: lockLeft };
   const recent = inWindow(rec.recent, now);
   if (recent.length >= rules.maxFailuresPerHour) {
@@ -64,8 +75,10 @@ export function checkAttempt(rec: LockoutRecord, rules: LockoutRules, now: numbe
 export function recordFailure(
   rec: LockoutRecord,
   rules: LockoutRules,
-  now: number,
+  at: Now,
 ): { record: LockoutRecord; lockedMs: number | null } {
+  const instant = asInstant(at);
+  const now = instant.wall;
   const lockCount = now - rec.lastFailureAt > FORGIVE_MS ? 0 : rec.lockCount;
   const recent = [...inWindow(rec.recent, now), now].slice(-rules.maxFailuresPerHour);
   const failures = rec.failures + 1;
@@ -84,6 +97,8 @@ export function recordFailure(
       lockMs,
       recent,
       lastFailureAt: now,
+      lockedAtMono: instant.mono,
+      lockBootId: instant.bootId,
     },
     lockedMs: lockMs,
   };
@@ -100,8 +115,27 @@ export function lockLength(rules: LockoutRules, n: number): number {
   return Math.min(doubled, rules.maxMs);
 }
 
-export function remainingLockMs(rec: LockoutRecord, now: number): number {
-  return Math.max(0, Math.min(rec.lockedUntil - now, rec.lockMs));
+export function remainingLockMs(rec: LockoutRecord, at: Now): number {
+  if (rec.lockMs <= 0 || rec.lockedUntil <= 0) return 0;
+  const start: Instant = {
+    wall: rec.lockedUntil - rec.lockMs,
+    mono: rec.lockedAtMono,
+    bootId: rec.lockBootId,
+  };
+  return Math.min(rec.lockMs, Math.max(0, rec.lockMs - elapsedMs(start, asInstant(at))));
+}
+
+/**
+ * After a reboot the monotonic stamp of a running lock means nothing: re-anchor it to this boot,
+ * counting what elapsed meanwhile by the wall clock (never negative), so that from here on the
+ * new boot's monotonic clock measures the rest.
+ */
+export function rebaseLock(rec: LockoutRecord, at: Instant): LockoutRecord {
+  if (rec.lockMs <= 0 || rec.lockBootId === at.bootId) return rec;
+  const left = remainingLockMs(rec, at);
+  if (left <= 0) return rec;
+  const elapsed = rec.lockMs - left;
+  return { ...rec, lockedAtMono: at.mono - elapsed, lockBootId: at.bootId, lockedUntil: at.wall + left };
 }
 
 /** Failure times in the sliding hour; times in the future (clock set back) are dropped. */

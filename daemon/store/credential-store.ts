@@ -4,7 +4,8 @@ import type { ResetReason, Role } from "../services.js";
 import { type Db, openDatabase } from "./db.js";
 import { LockoutRepo } from "./lockout-repo.js";
 import { RecoveryPending } from "./recovery-pending.js";
-import { compact } from "./secure-delete.js";
+import { checkpointTruncate, compact } from "./secure-delete.js";
+import { SetupTokenRepo } from "./setup-token-repo.js";
 
 export interface AccountRow {
   username: string;
@@ -25,7 +26,11 @@ export interface MetaRow {
 export interface TokenRow {
   username: string;
   role: Role;
+  createdAt: number;
   expiresAt: number;
+  /** Sessions only: monotonic ms and boot id at login ("" for tokens and old rows). */
+  createdMono?: number;
+  bootId?: string;
 }
 
 interface RawMeta {
@@ -50,12 +55,14 @@ const ACCOUNT_COLS = "username, role, hash, generation, created_at, password_cha
 export class CredentialStore {
   readonly lockout: LockoutRepo;
   readonly recoveryPending: RecoveryPending;
+  readonly setupTokens: SetupTokenRepo;
   private closed = false;
   private readonly st;
 
   private constructor(readonly db: Db) {
     this.lockout = new LockoutRepo(db);
     this.recoveryPending = new RecoveryPending(db);
+    this.setupTokens = new SetupTokenRepo(db);
     this.st = {
       meta: db.prepare<[], RawMeta>("SELECT * FROM meta WHERE id = 1"),
       account: db.prepare<[string], RawAccount>(`SELECT ${ACCOUNT_COLS} FROM accounts WHERE username = ?`),
@@ -69,11 +76,12 @@ export class CredentialStore {
         "UPDATE accounts SET hash = ?, generation = ?, password_changed_at = ? WHERE username = ? AND hash = ?",
       ),
       deleteAccount: db.prepare<[string]>("DELETE FROM accounts WHERE username = ?"),
-      insertSession: db.prepare<[Buffer, string, number, number]>(
-        "INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)",
+      insertSession: db.prepare<[Buffer, string, number, number, number, string]>(
+        "INSERT INTO sessions (token_hash, username, created_at, expires_at, created_mono, boot_id) VALUES (?, ?, ?, ?, ?, ?)",
       ),
       findSession: db.prepare<[Buffer], TokenRow>(
-        `SELECT a.username AS username, a.role AS role, s.expires_at AS expiresAt
+        `SELECT a.username AS username, a.role AS role, s.created_at AS createdAt, s.expires_at AS expiresAt,
+           s.created_mono AS createdMono, s.boot_id AS bootId
          FROM sessions s JOIN accounts a ON a.username = s.username WHERE s.token_hash = ?`,
       ),
       deleteSession: db.prepare<[Buffer]>("DELETE FROM sessions WHERE token_hash = ?"),
@@ -84,7 +92,7 @@ export class CredentialStore {
         "INSERT INTO api_tokens (token_hash, username, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
       ),
       findToken: db.prepare<[Buffer], TokenRow>(
-        `SELECT a.username AS username, a.role AS role, t.expires_at AS expiresAt
+        `SELECT a.username AS username, a.role AS role, t.created_at AS createdAt, t.expires_at AS expiresAt
          FROM api_tokens t JOIN accounts a ON a.username = t.username WHERE t.token_hash = ?`,
       ),
       deleteToken: db.prepare<[Buffer]>("DELETE FROM api_tokens WHERE token_hash = ?"),
@@ -168,8 +176,14 @@ export class CredentialStore {
     return this.st.deleteAccount.run(username).changes === 1;
   }
 
-  insertSession(tokenHash: Buffer, username: string, now: number, expiresAt: number): void {
-    this.st.insertSession.run(tokenHash, username, now, expiresAt);
+  insertSession(
+    tokenHash: Buffer,
+    username: string,
+    now: number,
+    expiresAt: number,
+    at: { mono: number; bootId: string } = { mono: 0, bootId: "" },
+  ): void {
+    this.st.insertSession.run(tokenHash, username, now, expiresAt, at.mono, at.bootId);
   }
 
   findSession(tokenHash: Buffer): TokenRow | undefined {
@@ -225,7 +239,7 @@ export class CredentialStore {
     this.db.transaction(() => {
       // Children first: cascades would do it, but explicit deletes keep the cost visible.
       this.db.exec(
-        "DELETE FROM sessions; DELETE FROM api_tokens; DELETE FROM accounts; DELETE FROM lockout; DELETE FROM recovery_pending;",
+        "DELETE FROM sessions; DELETE FROM api_tokens; DELETE FROM accounts; DELETE FROM lockout; DELETE FROM recovery_pending; DELETE FROM setup_tokens;",
       );
       if (lastReset) {
         this.db
@@ -243,6 +257,15 @@ export class CredentialStore {
   /** The secure-deletion steps after a reset (also run at open if a crash interrupted them). */
   compact(): void {
     compact(this.db);
+  }
+
+  /**
+   * Moves every committed page into the main file and empties the WAL: a credential change is
+   * then no longer only in the WAL (which a flipped bit or a lost file would silently undo), and
+   * the old page images with an old hash are overwritten.
+   */
+  checkpoint(): void {
+    checkpointTruncate(this.db);
   }
 }
 

@@ -10,6 +10,8 @@ interface RawLockout {
   lock_ms: number;
   recent: string;
   last_failure_at: number;
+  locked_at_mono: number;
+  lock_boot_id: string;
 }
 
 /** Unknown names typed at login are tracked too; this bounds how many rows they can take. */
@@ -22,15 +24,19 @@ export class LockoutRepo {
     this.st = {
       get: db.prepare<[string], RawLockout>("SELECT * FROM lockout WHERE username = ?"),
       put: db.prepare(
-        `INSERT INTO lockout (username, failures, lock_count, locked_until, lock_ms, recent, last_failure_at)
-         VALUES (@username, @failures, @lock_count, @locked_until, @lock_ms, @recent, @last_failure_at)
+        `INSERT INTO lockout (username, failures, lock_count, locked_until, lock_ms, recent, last_failure_at,
+           locked_at_mono, lock_boot_id)
+         VALUES (@username, @failures, @lock_count, @locked_until, @lock_ms, @recent, @last_failure_at,
+           @locked_at_mono, @lock_boot_id)
          ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, lock_count = excluded.lock_count,
            locked_until = excluded.locked_until, lock_ms = excluded.lock_ms, recent = excluded.recent,
-           last_failure_at = excluded.last_failure_at`,
+           last_failure_at = excluded.last_failure_at, locked_at_mono = excluded.locked_at_mono,
+           lock_boot_id = excluded.lock_boot_id`,
       ),
       delete: db.prepare<[string]>("DELETE FROM lockout WHERE username = ?"),
+      withLocks: db.prepare<[], RawLockout>("SELECT * FROM lockout WHERE lock_ms > 0 AND locked_until > 0"),
       locked: db.prepare<[number, number], RawLockout>(
-        "SELECT * FROM lockout WHERE locked_until > ? ORDER BY locked_until DESC LIMIT ?",
+        "SELECT * FROM lockout WHERE lock_ms > 0 AND locked_until > ? - 86400000 ORDER BY locked_until DESC LIMIT ?",
       ),
       countUnknown: db.prepare<[], { n: number }>(
         "SELECT count(*) AS n FROM lockout WHERE username NOT IN (SELECT lower(username) FROM accounts)",
@@ -60,13 +66,21 @@ export class LockoutRepo {
       lock_ms: rec.lockMs,
       recent: JSON.stringify(rec.recent),
       last_failure_at: rec.lastFailureAt,
+      locked_at_mono: rec.lockedAtMono,
+      lock_boot_id: rec.lockBootId,
     });
+  }
+
+  /** Every row with a lock that may still run (for re-anchoring them after a reboot). */
+  withLocks(): { username: string; record: LockoutRecord }[] {
+    return this.st.withLocks.all().map((r) => ({ username: r.username, record: fromRaw(r) }));
   }
 
   delete(key: string): void {
     this.st.delete.run(key);
   }
 
+  /** Rows whose lock may still run: by wall time, widened by a day for a clock set forward. */
   locked(now: number, limit: number): { username: string; record: LockoutRecord }[] {
     return this.st.locked.all(now, limit).map((r) => ({ username: r.username, record: fromRaw(r) }));
   }
@@ -99,5 +113,7 @@ function fromRaw(r: RawLockout): LockoutRecord {
     lockMs: r.lock_ms,
     recent,
     lastFailureAt: r.last_failure_at,
+    lockedAtMono: r.locked_at_mono ?? 0,
+    lockBootId: r.lock_boot_id ?? "",
   };
 }

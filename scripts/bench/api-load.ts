@@ -33,7 +33,7 @@ function countBy(xs: number[]): Record<string, number> {
 }
 
 export async function benchApiLoad(): Promise<BenchFigure[]> {
-  const daemon = await spawnDaemon({ config: { log: { level: "warn" } } });
+  const daemon = await spawnDaemon({ config: { log: { level: "warn" }, setupWindow: { openAtBoot: true } } });
   const pid = daemon.proc.pid ?? -1;
   try {
     await call(daemon.apiSocket, { method: "POST", path: "/v1/setup", body: ADMIN });

@@ -35,7 +35,9 @@ export interface PressTimingResult {
 
 export async function benchPressTiming(opts: { presses?: number } = {}): Promise<PressTimingResult> {
   const n = opts.presses ?? 200;
-  const daemon = await spawnDaemon({ config: { log: { level: "warn" }, argon2: { maxConcurrent: 4 } } });
+  const daemon = await spawnDaemon({
+    config: { log: { level: "warn" }, argon2: { maxConcurrent: 4 }, setupWindow: { openAtBoot: true } },
+  });
   const waiter = new EventWaiter();
   const stream = await openEventStream(daemon.apiSocket, (e) => waiter.push(e));
   const sim = await SimClient.connect(daemon.simSocket);
@@ -99,7 +101,9 @@ export async function benchReleaseToDurable(opts: { runs?: number } = {}): Promi
   const runs = opts.runs ?? 8;
   // Short tiers (the loader's minimums) so each run takes 3 s instead of 5; the path is the same.
   const button = { shortMaxMs: 1000, credentialMs: 3000, factoryMs: 8000, stuckMs: 13000 };
-  const daemon = await spawnDaemon({ config: { log: { level: "warn" }, button } });
+  const daemon = await spawnDaemon({
+    config: { log: { level: "warn" }, button, setupWindow: { openAtBoot: true } },
+  });
   const waiter = new EventWaiter();
   const stream = await openEventStream(daemon.apiSocket, (e) => waiter.push(e));
   const sim = await SimClient.connect(daemon.simSocket);

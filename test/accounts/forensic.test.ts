@@ -90,6 +90,7 @@ describe("secure deletion after a reset", () => {
     expect(findings(t.dir, needles).length).toBeGreaterThan(0);
 
     await accounts.credentialReset("button", { openWindow: true, issueSetupToken: false });
+    await accounts.whenCompacted();
 
     expect(findings(t.dir, needles)).toEqual([]);
     const names = readdirSync(t.dir);

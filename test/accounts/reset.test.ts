@@ -1,5 +1,6 @@
 // Issue 2, must show 2 and 4: a reset takes the recorder back to first boot, where nothing old
 // works, and a backup of the old database is useless because its pepper is gone.
+
 import { copyFileSync, existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -10,6 +11,7 @@ import {
   InvalidCredentialsError,
   PasswordPolicyError,
   SetupClosedError,
+  StoreFaultError,
   UnauthorizedError,
 } from "../../daemon/errors.js";
 import { DEVICE, makeTempDir, openTest, STRONG_PASSWORD } from "../helpers/credentials.js";
@@ -161,6 +163,12 @@ describe("credential reset", () => {
     // (Sanity: it was the pepper that mattered; with the destroyed one it would have verified.)
     expect(await rawVerify(oldHash, STRONG_PASSWORD, oldPepper as Buffer)).toBe(true);
 
+    // The copy is behind what the store acknowledged (credentials.state): a store fault, neither
+    // the old accounts nor an open first boot. Only the button's rebuild hold gets out of it.
+    await expect(openTest(dir)).rejects.toBeInstanceOf(StoreFaultError);
+
+    // Without the marker (a store from before it existed) the copy is wiped to first boot.
+    rmSync(path.join(dir, "credentials.state"));
     const reopened = await openTest(dir);
     await expect(reopened.accounts.login("owner", STRONG_PASSWORD)).rejects.toBeInstanceOf(
       InvalidCredentialsError,

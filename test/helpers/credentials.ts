@@ -23,8 +23,10 @@ export function makeTempDir(prefix = "recoveryd-cred-"): { dir: string; cleanup:
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The schema's defaults, except that a fresh store opens its setup window at start (opt-in). */
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
-  return configSchema.parse(overrides);
+  const window = (overrides.setupWindow ?? {}) as Record<string, unknown>;
+  return configSchema.parse({ ...overrides, setupWindow: { openAtBoot: true, ...window } });
 }
 
 export class MemoryAudit implements AuditSink {

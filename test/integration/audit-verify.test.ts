@@ -26,7 +26,9 @@ function recoveryctl(args: string[]): Promise<{ code: number; out: string }> {
 
 /** A daemon with a small rotation size, an admin, and a few hundred audit entries. */
 async function daemonWithHistory(): Promise<{ token: string; dir: string }> {
-  daemon = await spawnDaemon({ config: { audit: { maxFileBytes: 4096, keepFiles: 50 } } });
+  daemon = await spawnDaemon({
+    config: { audit: { maxFileBytes: 4096, keepFiles: 50 }, setupWindow: { openAtBoot: true } },
+  });
   const api = daemon.apiSocket;
   expect((await apiRequest(api, { method: "POST", path: "/v1/setup", body: ADMIN })).status).toBe(201);
   for (let i = 0; i < 40; i++) {

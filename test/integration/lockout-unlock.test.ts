@@ -16,7 +16,10 @@ const api = (method: string, p: string, body?: unknown, token?: string) =>
   apiRequest(daemon.apiSocket, { method, path: p, body, token });
 
 beforeAll(async () => {
-  daemon = await spawnDaemon({ env: { RECOVERYD_FACTORY: path.join(fixtures, "factory-data.json") } });
+  daemon = await spawnDaemon({
+    config: { setupWindow: { openAtBoot: true } },
+    env: { RECOVERYD_FACTORY: path.join(fixtures, "factory-data.json") },
+  });
 });
 afterAll(async () => {
   await daemon?.stop();

@@ -43,7 +43,7 @@ function rememberHashes(): void {
 
 beforeAll(async () => {
   daemon = await spawnDaemon({
-    config: { log: { level: "trace" } },
+    config: { log: { level: "trace" }, setupWindow: { openAtBoot: true } },
     env: { RECOVERYD_FACTORY: path.join(fixtures, "factory-data.json") },
   });
 });

@@ -1,5 +1,6 @@
-// A corrupt credential store: the daemon still starts, shows the fault pattern and answers 503;
-// a credential-reset hold removes the broken store, and the restart comes up in first boot.
+// A corrupt credential store: the daemon still starts, shows the fault pattern, reports
+// state "store-fault" in its status and answers 503 to the rest; a credential-reset hold removes
+// the broken store, and the restart comes up in first boot with the window the hold earned.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,8 +20,15 @@ describe("unusable credential store", () => {
 
     const broken = await spawnDaemon({ baseDir, config });
     const st = await apiRequest(broken.apiSocket, { path: "/v1/status" });
-    expect(st.status).toBe(503);
-    expect((st.body as { error: { code: string } }).error.code).toBe("store_unavailable");
+    expect(st.status).toBe(200);
+    expect(st.body).toMatchObject({ state: "store-fault", fault: { code: "store-unavailable" } });
+    const setup = await apiRequest(broken.apiSocket, {
+      method: "POST",
+      path: "/v1/setup",
+      body: { username: "owner", password: "violet tractor harbour 1987" },
+    });
+    expect(setup.status).toBe(503);
+    expect((setup.body as { error: { code: string } }).error.code).toBe("store_unavailable");
     const sim = await SimClient.connect(broken.simSocket);
     expect((await sim.state()).reply.led).toBe("fault");
     await sim.press(3300);

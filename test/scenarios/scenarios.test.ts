@@ -18,7 +18,10 @@ describe.concurrent("press scenarios against the daemon", () => {
     const scenario = loadScenario(path.join(dir, file));
     const budget = timelineEndMs(scenario) + scenario.settleMs + 30_000;
     it(`${file}: ${scenario.description ?? scenario.name}`, { timeout: budget }, async () => {
-      const daemon = await spawnDaemon({ config: { log: { level: "warn" }, ...scenario.config } });
+      const daemon = await spawnDaemon({
+        // A fresh store may open its window at start (opt-in), so provisioned scenarios can set up.
+        config: { log: { level: "warn" }, setupWindow: { openAtBoot: true }, ...scenario.config },
+      });
       try {
         const result = await playScenario(scenario, daemon.apiSocket, daemon.simSocket);
         expect(result.failures, JSON.stringify(result.observed)).toEqual([]);

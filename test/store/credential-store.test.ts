@@ -116,7 +116,12 @@ describe("credential store", () => {
       const h = randomBytes(32);
       s.insertSession(h, "bob", 1, 10);
       s.insertToken(randomBytes(32), "bob", "app", 1, 10);
-      expect(s.findSession(h)).toEqual({ username: "bob", role: "viewer", expiresAt: 10 });
+      expect(s.findSession(h)).toMatchObject({
+        username: "bob",
+        role: "viewer",
+        createdAt: 1,
+        expiresAt: 10,
+      });
       s.deleteAccount("bob");
       expect(s.findSession(h)).toBeUndefined();
       expect(s.hasCredentials()).toBe(true);

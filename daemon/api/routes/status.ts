@@ -23,6 +23,7 @@ export function statusRoutes(): Route[] {
                 recoveryPaths: deps.recovery ? [...deps.recovery.offeredPaths()] : ["button"],
               },
               lastReset: s.lastReset,
+              ...(s.fault ? { fault: s.fault } : {}),
             },
           };
         },
