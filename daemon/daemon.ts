@@ -10,15 +10,17 @@ import { openAuditLog } from "./audit/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import { findConfigFile, loadConfigFile, parseConfig, resolvePaths } from "./config/load.js";
 import type { Config } from "./config/schema.js";
+import { InstanceLockedError } from "./errors.js";
 import { EventBus } from "./events.js";
 import { EXIT_RESTART } from "./exit-codes.js";
+import { FaultSet, factoryFaultRecovery, readFactoryData } from "./faults.js";
 import { createLogger, type Logger } from "./log.js";
 import { PressController } from "./press/controller.js";
 import { handlePressAction } from "./press-actions.js";
-import { loadFactoryData } from "./recovery/factory-data.js";
 import { createRecovery } from "./recovery/service.js";
+import { startWithRetry } from "./retry-listen.js";
 import type { AccountService, AuditSink } from "./services.js";
-import { acquireInstanceLock, LOCK_FILE } from "./store/instance-lock.js";
+import { acquireInstanceLock, type InstanceLock, LOCK_FILE } from "./store/instance-lock.js";
 import { faultedAccounts, removeCredentialStore, type StoreFault, storeFaultOf } from "./store-fault.js";
 import { createNotifier } from "./systemd/notify.js";
 import { installTestHooks } from "./test-hooks.js";
@@ -47,8 +49,20 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const log = opts.log ?? createLogger({ level: config.log.level });
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   // Before anything in the state directory is opened: a second daemon stops here, touching nothing.
-  const lock = acquireInstanceLock(path.join(paths.stateDir, LOCK_FILE));
-  mkdirSync(paths.runtimeDir, { recursive: true, mode: 0o755 });
+  let lock: InstanceLock;
+  try {
+    lock = acquireInstanceLock(path.join(paths.stateDir, LOCK_FILE));
+  } catch (err) {
+    if (err instanceof InstanceLockedError) throw err;
+    // A read-only state directory: nothing can be written there, by us or a second daemon.
+    log.warn({ err }, "state directory lock unavailable: running without it (the directory is not writable)");
+    lock = { release() {} };
+  }
+  try {
+    mkdirSync(paths.runtimeDir, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    log.error({ err }, "runtime directory cannot be created: sockets are retried until it can");
+  }
   log.info(
     { configFile: configFile ?? "(embedded default)", board: config.board, stateDir: paths.stateDir },
     "recoveryd starting",
@@ -59,18 +73,32 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     maxFileBytes: config.audit.maxFileBytes,
     keepFiles: config.audit.keepFiles,
     clock,
-    // A full or failing disk must not turn a reset or a login into an error: log it instead.
-    onError: (err: Error) => log.error({ err }, "audit log write failed"),
+    // A full or failing disk must not turn a reset or a login into an error: log it instead,
+    // once a minute per kind of failure rather than once per entry.
+    onError: throttled(60_000, (err: Error) => log.error({ err }, "audit log write failed")),
   });
   audit.record("boot", { board: config.board, pid: process.pid });
-  const factory = paths.factoryPath ? loadFactoryData(paths.factoryPath) : null;
+  // The controller exists only once the board is up; faults before that just wait for it.
+  let controllerRef: PressController | undefined;
+  let firstBoot = false;
+  const faults = new FaultSet((first, change) => {
+    audit.record(change.on ? "fault" : "fault-cleared", { code: change.code });
+    controllerRef?.setIndicatorState({ firstBoot, fault: first?.code ?? null });
+  });
+  const { factory, fault: factoryFault } = readFactoryData(paths.factoryPath);
+  if (factoryFault) {
+    log.error(
+      { fault: factoryFault.code, detail: factoryFault.message },
+      "factory data unusable: remote recovery is off",
+    );
+    audit.record(factoryFault.code, { error: factoryFault.message });
+    faults.set(factoryFault.code, factoryFault.message);
+  }
 
   // Accounts need the security-code check that recovery owns, and recovery resets accounts:
   // the check is bound late so each side gets the other.
   let recoveryRef: ReturnType<typeof createRecovery> | undefined;
   let storeFault: StoreFault | null = null;
-  // The controller exists only once the board is up; state changes before that just wait for it.
-  let controllerRef: PressController | undefined;
   const opened = await openAccounts({
     stateDir: paths.stateDir,
     config,
@@ -83,7 +111,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
     onStateChange: (state, generation) => {
       events.publish({ type: "state", state, generation });
-      controllerRef?.setIndicatorState({ firstBoot: state === "first-boot", fault: null });
+      firstBoot = state === "first-boot";
+      controllerRef?.setIndicatorState({ firstBoot, fault: faults.list()[0]?.code ?? null });
     },
   }).catch((err: unknown) => {
     // A store that cannot be opened must not keep the recorder in a restart loop with a dark LED,
@@ -94,6 +123,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       "credential store unusable: running degraded, showing the fault pattern",
     );
     audit.record("store-fault", { code: storeFault.code, error: storeFault.message });
+    faults.set(storeFault.code, storeFault.message);
     return null;
   });
   const accounts: AccountService =
@@ -107,6 +137,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     clock,
     log,
     events: (fn) => events.subscribe(fn),
+    onControlFault: (message) => (message ? faults.set("sim-socket", message) : faults.clear("sim-socket")),
   });
   const controller: PressController = new PressController({
     board,
@@ -131,23 +162,32 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   controllerRef = controller;
 
   const apiSocket = path.join(paths.runtimeDir, "api.sock");
-  const api = await startApiServer({
-    socketPath: apiSocket,
-    mode: config.api.socketMode,
-    limits: config.api,
-    deps: {
-      accounts,
-      recovery,
-      // The API reads entries as plain records; the log's entry type is an interface.
-      audit: { read: (o) => audit.read(o).map((e) => ({ ...e })), verify: () => audit.verifyAsync() },
-      events,
-    },
+  const api = await startWithRetry({
+    what: "api socket",
     log,
-    clock,
+    start: () =>
+      startApiServer({
+        socketPath: apiSocket,
+        mode: config.api.socketMode,
+        limits: config.api,
+        deps: {
+          accounts,
+          recovery: factoryFault ? factoryFaultRecovery(factoryFault) : recovery,
+          // The API reads entries as plain records; the log's entry type is an interface.
+          audit: { read: (o) => audit.read(o).map((e) => ({ ...e })), verify: () => audit.verifyAsync() },
+          events,
+          faults: () => faults.list(),
+        },
+        log,
+        clock,
+      }),
+    stop: (server) => server.close(),
+    onFault: (message) => (message ? faults.set("api-socket", message) : faults.clear("api-socket")),
   });
 
   const status = accounts.status();
-  controller.setIndicatorState({ firstBoot: status.state === "first-boot", fault: opened ? null : "store" });
+  firstBoot = status.state === "first-boot";
+  controller.setIndicatorState({ firstBoot, fault: faults.list()[0]?.code ?? null });
   // The thread pool exists by now (the store hashed once at open): keep it below the button.
   deprioritizeHelperThreads(log);
   controller.arm();
@@ -177,6 +217,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       lock.release();
       await new Promise<void>((resolve) => log.flush(() => resolve()));
     },
+  };
+}
+
+/** Calls `fn` at most once per `ms` for the same error message. */
+function throttled(ms: number, fn: (err: Error) => void): (err: Error) => void {
+  const last = new Map<string, number>();
+  return (err) => {
+    const now = performance.now();
+    const key = (err as NodeJS.ErrnoException).code ?? err.message;
+    if ((last.get(key) ?? -Infinity) + ms > now) return;
+    last.set(key, now);
+    fn(err);
   };
 }
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Clock } from "../daemon/clock.js";
 import type { Config } from "../daemon/config/schema.js";
 import type { Logger } from "../daemon/log.js";
+import { startWithRetry } from "../daemon/retry-listen.js";
 import type { GpioModule } from "./onoff/gpio-module.js";
 import type { Board } from "./ports.js";
 import { SimBoard, type SimBoardHandle } from "./sim/board.js";
@@ -20,6 +21,8 @@ export interface CreateBoardOptions {
   /** onoff board: sysfs root and onoff module (tests inject a fake tree and module). */
   sysfsRoot?: string;
   gpioModule?: GpioModule;
+  /** Sim board: told when its control socket cannot be created (a message) and when it can (null). */
+  onControlFault?: (message: string | null) => void;
 }
 
 export type CreatedBoard = Board & { sim?: SimBoardHandle & { socketPath: string } };
@@ -39,12 +42,14 @@ export async function createBoard(cfg: Config, opts: CreateBoardOptions): Promis
   }
   const board = new SimBoard({ clock: opts.clock, initiallyPressed: cfg.sim.buttonInitiallyPressed });
   const socketPath = path.join(opts.runtimeDir, SIM_SOCKET_NAME);
-  const server = await startControlServer({
-    socketPath,
-    board,
-    clock: opts.clock,
+  // A read-only runtime directory must not stop the board: the socket is retried in the background.
+  const server = await startWithRetry({
+    what: "sim control socket",
     log: opts.log,
-    events: opts.events,
+    start: () =>
+      startControlServer({ socketPath, board, clock: opts.clock, log: opts.log, events: opts.events }),
+    stop: (s) => s.close(),
+    onFault: opts.onControlFault,
   });
   // Only the handle's methods, so callers cannot reach around the Board interface.
   const sim: SimBoardHandle & { socketPath: string } = {

@@ -280,7 +280,7 @@ export function renderFieldCardMarkdown(cfg: Config, svgPath = "docs/field-card.
     done: `the reset is done (shown for ${fmt(cfg.button.doneFlashMs)})`,
     "setup-pending": "first-boot state: set a new admin password",
     fault:
-      "the credential store or the button is unusable: a 5-15 s hold rebuilds the store; if it stays on, call support",
+      "the credential store is lost, damaged or unwritable, or the button is unusable: a 5-15 s hold rebuilds the store (then claim it again); if it stays on, call support",
   };
   for (const p of Object.keys(LED_WAVES) as LedPattern[])
     lines.push(`| ${p} | ${LED_WAVES[p].description} | ${meaning[p]} |`);
@@ -295,6 +295,8 @@ export function renderFieldCardMarkdown(cfg: Config, svgPath = "docs/field-card.
   for (const [p, w] of Object.entries(BUZZER_WAVES))
     lines.push(`| ${p} | ${w.description} | ${sounds[p as keyof typeof sounds]} |`);
   lines.push(
+    "",
+    `**Claiming a new recorder** (fresh from the factory, or after any reset): press the button briefly; for the next ${cfg.setupWindow.minutes} min the setup page accepts the first admin password. Or type the 16-character code from the sticker into the setup page, no press needed. Restarting or unplugging the recorder never opens setup by itself.`,
     "",
     `A button already held when the recorder starts is timed from start-up, and any reset it reaches also needs the confirming short press; a button that stays down never resets anything. Each threshold belongs to the tier it starts (exactly ${fmt(cfg.button.credentialMs)} is a credential reset). Contact bounce shorter than ${fmt(cfg.button.debounceMs)} is ignored.`,
     "",

@@ -2,7 +2,7 @@
 // Safe after a kill at any instant: the database is integrity-checked, the pepper files are
 // reconciled with the generation it committed, and an interrupted secure deletion is finished.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, statSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
@@ -53,6 +53,15 @@ export interface OpenedAccounts extends AccountService {
   whenCompacted(): Promise<void>;
 }
 
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function openAccounts(opts: OpenAccountsOptions): Promise<OpenedAccounts> {
   const { stateDir, config, clock, log, audit } = opts;
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -68,8 +77,9 @@ export async function openAccounts(opts: OpenAccountsOptions): Promise<OpenedAcc
   try {
     store = CredentialStore.open(dbFile);
   } catch (err) {
-    // Corrupt where it once had an owner: a store fault, whatever SQLite made of it.
-    if (everProvisioned) throw new StoreFaultError((err as Error).message);
+    // Corrupt where it once had an owner: a store fault, whatever SQLite made of it. A directory
+    // that cannot be written (read-only, failing flash) is unavailable instead: nothing is lost.
+    if (everProvisioned && writable(stateDir)) throw new StoreFaultError((err as Error).message);
     throw err;
   }
   try {

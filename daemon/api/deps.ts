@@ -73,4 +73,6 @@ export interface ApiDeps {
   /** Absent in tests that do not care: audit calls answer 503. */
   audit?: AuditApi | undefined;
   events: EventBus;
+  /** The daemon's active faults (store, factory data, sockets), named in GET /v1/status. */
+  faults?: () => readonly { code: string; message: string }[];
 }

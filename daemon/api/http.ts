@@ -1,7 +1,7 @@
 // Request bodies in and JSON out. Bodies are read with a hard byte limit and a deadline so a
 // large or slow upload costs at most `maxBodyBytes` of memory and `requestTimeoutMs` of time.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { PayloadTooLargeError, RecoverydError } from "../errors.js";
+import { PayloadTooLargeError, RecoverydError, StorageError } from "../errors.js";
 import {
   ClientGoneError,
   InvalidJsonError,
@@ -113,12 +113,28 @@ export function sendJson(
   res.end(text);
 }
 
+/**
+ * A full or read-only disk under the credential store is the recorder's state, not our bug: it
+ * gets a stable 503 code (and what it refused changed nothing), never a 500.
+ */
+function storageErrorOf(err: unknown): StorageError | null {
+  if (err instanceof RecoverydError) return null;
+  const code = String((err as { code?: unknown })?.code ?? "");
+  if (code === "SQLITE_FULL" || code === "ENOSPC")
+    return new StorageError("the recorder's storage is full: this change was not saved", "storage_full");
+  if (/^SQLITE_(READONLY|IOERR|CANTOPEN)/.test(code) || code === "EROFS" || code === "EIO")
+    return new StorageError("the recorder's storage cannot be written: this change was not saved");
+  return null;
+}
+
 /** The one place an error becomes a response: a stable code, a safe message, never a stack. */
 export function errorReply(err: unknown): {
   status: number;
   body: { error: Record<string, unknown>; retryAfterSeconds?: number };
   headers: Record<string, string>;
 } {
+  const storage = storageErrorOf(err);
+  if (storage) return errorReply(storage);
   if (!(err instanceof RecoverydError)) {
     return {
       status: 500,

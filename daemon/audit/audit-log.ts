@@ -86,8 +86,15 @@ export class AuditLog implements AuditSink {
 
   /** @internal */
   open(): void {
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o750 });
-    this.resume();
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o750 });
+      this.resume();
+    } catch (err) {
+      // A read-only or full disk must not stop the daemon: each record retries, errors are reported.
+      if (!this.opts.onError) throw err;
+      this.broken = true;
+      this.fail(err as Error);
+    }
   }
 
   record(event: string, fields?: Record<string, unknown>): void {

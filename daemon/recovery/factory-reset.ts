@@ -185,23 +185,34 @@ export class FactoryReset {
 
   private async readMarker(): Promise<FactoryResetMarker | null> {
     let raw: unknown;
+    let problem: string | null = null;
     try {
       raw = await readJsonIfExists(this.markerPath);
     } catch (err) {
-      // The marker is written atomically, so this is damage, not a torn write. Finishing the
-      // reset is the safe reading: the intent to reset was there.
-      this.opts.log.error({ err }, "factory-reset marker unreadable; treating it as a pending reset");
-      return { v: 1, reason: "unknown", startedAt: "", openWindow: true, phase: "credentials" };
+      problem = (err as Error).message;
     }
-    if (raw === undefined) return null;
-    const m = raw as Partial<FactoryResetMarker>;
-    return {
-      v: 1,
-      reason: typeof m.reason === "string" ? m.reason : "unknown",
-      startedAt: typeof m.startedAt === "string" ? m.startedAt : "",
-      openWindow: m.openWindow !== false,
-      phase: m.phase === "restore" ? "restore" : "credentials",
-    };
+    if (raw === undefined && problem === null) return null;
+    // The marker is written atomically and whole, so anything else (an empty file, junk, a
+    // phase we do not know) was not written by us: a wipe needs a real intent. Report it, move
+    // it aside so it is looked at once, and do nothing.
+    const m = (typeof raw === "object" && raw !== null ? raw : {}) as Partial<FactoryResetMarker>;
+    const valid =
+      problem === null &&
+      m.v === 1 &&
+      (m.phase === "credentials" || m.phase === "restore") &&
+      typeof m.reason === "string" &&
+      typeof m.startedAt === "string" &&
+      typeof m.openWindow === "boolean";
+    if (!valid) {
+      const detail = problem ?? "not a factory-reset marker written by recoveryd";
+      this.opts.log.error({ detail }, "factory-reset marker invalid: ignored, not executed");
+      this.opts.audit.record("factory-reset-marker-invalid", { detail: detail.slice(0, 200) });
+      await rename(this.markerPath, `${this.markerPath}.invalid`).catch(() =>
+        rm(this.markerPath, { force: true }),
+      );
+      return null;
+    }
+    return m as FactoryResetMarker;
   }
 
   private async writeMarker(m: FactoryResetMarker): Promise<void> {

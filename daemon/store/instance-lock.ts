@@ -21,7 +21,7 @@ export function acquireInstanceLock(file: string): InstanceLock {
   }
   try {
     db.pragma("locking_mode = EXCLUSIVE");
-    db.pragma("journal_mode = DELETE");
+    db.pragma("journal_mode = MEMORY");
     // The first write in exclusive mode takes the file's lock and keeps it until close.
     db.exec("BEGIN EXCLUSIVE");
   } catch (err) {

@@ -3,13 +3,16 @@
 // exactly the state before or after the operation that was cut, never a mix, and every account
 // must verify with the password it was last given, under the pepper of its generation.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openAccounts } from "../../daemon/accounts/open.js";
+import { systemClock } from "../../daemon/clock.js";
 import { rawVerify } from "../../daemon/crypto/argon2-hasher.js";
 import { readPepper } from "../../daemon/crypto/pepper.js";
+import { createLogger } from "../../daemon/log.js";
 import { makeTempDir, testConfig } from "../helpers/credentials.js";
 import { type CrashModel, crashPassword } from "../helpers/credentials-crash-child.js";
 
@@ -212,14 +215,47 @@ function runChild(stateDir: string, logFile: string, model: CrashModel): Child {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function lane(
-  id: number,
-): Promise<{ kills: number; cutOps: Record<string, number>; generation: number }> {
+/** What the daemon's next start does to the files: open (checkpoint, finish compaction), close. */
+async function nextStart(stateDir: string): Promise<void> {
+  const accounts = await openAccounts({
+    stateDir,
+    config: CONFIG,
+    clock: systemClock,
+    log: createLogger({ level: "silent" }),
+    audit: { record: () => {} },
+  });
+  accounts.close();
+}
+
+/** The salt and digest of each hash, as PHC text, searched in every file of the store. */
+function leakedHashes(stateDir: string, hashes: string[]): string[] {
+  const files = readdirSync(stateDir).filter((n) => n.startsWith("credentials.db"));
+  const leaks: string[] = [];
+  for (const f of files) {
+    const bytes = readFileSync(path.join(stateDir, f));
+    for (const h of hashes) {
+      const [, , , , salt, digest] = h.split("$");
+      for (const part of [salt, digest]) {
+        if (part && bytes.includes(Buffer.from(part))) leaks.push(`${f} holds ${part.slice(0, 12)}…`);
+      }
+    }
+  }
+  return leaks;
+}
+
+async function lane(id: number): Promise<{
+  kills: number;
+  cutOps: Record<string, number>;
+  generation: number;
+  supersededChecked: number;
+}> {
   const t = makeTempDir(`recoveryd-crash-${id}-`);
   temps.push(t.cleanup);
   const stateDir = path.join(t.dir, "state");
   let model: CrashModel = { generation: 1, users: {}, tokens: 0 };
   const cutOps: Record<string, number> = {};
+  const seen = new Set<string>();
+  let supersededChecked = 0;
   let opened = false;
   for (let kill = 0; kill < KILLS_PER_LANE; kill++) {
     const logFile = path.join(t.dir, `child-${kill}.log`);
@@ -288,8 +324,20 @@ async function lane(
       cutOps[key] = (cutOps[key] ?? 0) + 1;
     }
     model = matched;
+    // Issue 11: after the next start, no hash that is no longer live may be readable anywhere
+    // in the database files: not its salt, not its digest (secure deletion after every change).
+    for (const u of Object.values(o.users)) seen.add(u.hash);
+    const live = new Set(Object.values(o.users).map((u) => u.hash));
+    await nextStart(stateDir);
+    const leaks = leakedHashes(
+      stateDir,
+      [...seen].filter((h) => !live.has(h)),
+    );
+    if (leaks.length > 0)
+      throw new Error(`lane ${id} kill ${kill}: old hash bytes readable after restart: ${leaks.join("; ")}`);
+    supersededChecked += seen.size - live.size;
   }
-  return { kills: KILLS_PER_LANE, cutOps, generation: model.generation };
+  return { kills: KILLS_PER_LANE, cutOps, generation: model.generation, supersededChecked };
 }
 
 describe("crash injection", () => {
@@ -301,8 +349,9 @@ describe("crash injection", () => {
     const kills = lanes.reduce((n, l) => n + l.kills, 0);
     const cut: Record<string, number> = {};
     for (const l of lanes) for (const [k, v] of Object.entries(l.cutOps)) cut[k] = (cut[k] ?? 0) + v;
+    const superseded = lanes.reduce((n, l) => n + l.supersededChecked, 0);
     console.info(
-      `crash injection: ${kills} kills in ${((performance.now() - t0) / 1000).toFixed(1)} s; operations cut mid-way (and the state found): ${JSON.stringify(cut)}; generations reached ${lanes.map((l) => l.generation).join(", ")}`,
+      `crash injection: ${superseded} superseded hashes searched for after restarts, none found; ${kills} kills in ${((performance.now() - t0) / 1000).toFixed(1)} s; operations cut mid-way (and the state found): ${JSON.stringify(cut)}; generations reached ${lanes.map((l) => l.generation).join(", ")}`,
     );
     expect(kills).toBeGreaterThanOrEqual(200);
     // The kills did land inside resets and inside hashing operations.

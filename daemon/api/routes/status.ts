@@ -24,6 +24,7 @@ export function statusRoutes(): Route[] {
               },
               lastReset: s.lastReset,
               ...(s.fault ? { fault: s.fault } : {}),
+              faults: deps.faults?.() ?? (s.fault ? [s.fault] : []),
             },
           };
         },
