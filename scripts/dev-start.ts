@@ -47,10 +47,11 @@ function main(): void {
         [
           "",
           "  recoveryd is running on the simulated board. In a second terminal:",
+          `    ${run} sim press 300ms   a short press: opens the setup window for 15 min`,
+          `    ${run} setup admin       set the first admin password (while the window is open)`,
           `    ${run} sim press 7s      hold the reset button 7 s (credential reset), live LED/buzzer`,
           `    ${run} sim watch         watch LED, buzzer, tier and state`,
-          `    ${run} status            credential state, setup window, lockout`,
-          `    ${run} setup admin       set the first admin password (setup window is open)`,
+          `    ${run} status            credential state, setup window, lockout, faults`,
           "  Ctrl-C stops the daemon.",
           "",
         ].join("\n"),

@@ -24,6 +24,7 @@ interface StatusBody {
     recoveryPaths?: string[];
   };
   lastReset?: { at: string; reason: string; generation: number } | null;
+  faults?: { code: string; message: string }[];
 }
 
 export function formatStatus(s: StatusBody, nowMs = Date.now()): string {
@@ -52,6 +53,8 @@ export function formatStatus(s: StatusBody, nowMs = Date.now()): string {
   lines.push(
     r ? `last reset:    ${r.at} by ${r.reason} (generation ${r.generation})` : "last reset:    never",
   );
+  for (const [i, f] of (s.faults ?? []).entries())
+    lines.push(`${i === 0 ? "faults:        " : "               "}${f.code}: ${f.message}`);
   return lines.join("\n");
 }
 
