@@ -6,7 +6,8 @@
 // logger is a stub: zod and pino would double this process's start-up, which the test pays
 // at every kill. Every operation is logged as "begin …" before it starts and
 // "end …" after it returned; the log is appended synchronously so a kill loses no line.
-import { appendFileSync, writeSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync, writeSync } from "node:fs";
+import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { openAccounts } from "../../daemon/accounts/open.js";
 import { systemClock } from "../../daemon/clock.js";
@@ -26,6 +27,23 @@ export interface CrashModel {
   generation: number;
   users: Record<string, CrashUser>;
   tokens: number;
+  /** Hashes the parent saw replaced or deleted earlier: none may be readable after this open. */
+  dead?: string[];
+}
+
+/** Which of these PHC hashes still have their salt or digest in a file of the store. */
+export function leakedHashes(stateDir: string, hashes: readonly string[]): string[] {
+  const leaks: string[] = [];
+  for (const f of readdirSync(stateDir).filter((n) => n.startsWith("credentials.db"))) {
+    const bytes = readFileSync(path.join(stateDir, f));
+    for (const h of hashes) {
+      const [, , , , salt, digest] = h.split("$");
+      for (const part of [salt, digest]) {
+        if (part && bytes.includes(Buffer.from(part))) leaks.push(`${f}:${part.slice(0, 12)}`);
+      }
+    }
+  }
+  return leaks;
 }
 
 export function crashPassword(generation: number, n: number, version: number): string {
@@ -55,7 +73,9 @@ async function main(): Promise<void> {
     },
   });
   let generation = accounts.status().generation;
-  log(`ready ${generation} ${wiped} ${listPeppers(stateDir).join(",")}`);
+  // Issue 11: the open is "the next start"; after it no old hash may be readable on disk.
+  const leaks = leakedHashes(stateDir, model.dead ?? []);
+  log(`ready ${generation} ${wiped} ${listPeppers(stateDir).join(",")} ${leaks.join(",") || "no-leaks"}`);
   writeSync(1, "ready\n");
 
   const users = new Map(Object.entries(model.users));

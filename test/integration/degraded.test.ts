@@ -10,9 +10,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SimClient } from "../../hal/sim/control-client.js";
 import { apiRequest, openEventStream, type StreamEvent } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { type DaemonProcess, makeBaseDir, spawnDaemon } from "../../scripts/lib/daemon-process.js";
 
-const fixtures = path.join(repoRoot, "test/fixtures/recovery");
 const OWNER = { username: "owner", password: "violet tractor harbour 1987" };
 const config = {
   button: { shortMaxMs: 1000, credentialMs: 3000, factoryMs: 8000, stuckMs: 13000 },
