@@ -81,8 +81,8 @@ export class SetupClosedError extends RecoverydError {
 }
 
 export class NotFoundError extends RecoverydError {
-  constructor(message = "not found") {
-    super("not_found", 404, message);
+  constructor(message = "not found", code = "not_found") {
+    super(code, 404, message);
   }
 }
 

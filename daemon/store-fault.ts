@@ -26,6 +26,8 @@ export function unavailableAccounts(reason: string): AccountService {
     createUser: async () => fail(),
     deleteUser: fail,
     createToken: fail,
+    listTokens: fail,
+    revokeToken: fail,
     openSetupWindow: () => {},
     credentialReset: async () => fail(),
   };

@@ -53,6 +53,8 @@ export class AccountCore {
   closed = false;
   /** Session token hash behind each Principal handed out, so a password change keeps the caller's. */
   readonly sessionOf = new WeakMap<Principal, Buffer>();
+  /** API token hash behind each Principal of kind api-token, likewise. */
+  readonly tokenOf = new WeakMap<Principal, Buffer>();
   readonly counts: AccountStats = {
     loginsOk: 0,
     loginsFailed: 0,

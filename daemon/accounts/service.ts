@@ -27,6 +27,7 @@ import type {
   ResetReason,
   Role,
   SetupRequest,
+  TokenView,
   UserView,
 } from "../services.js";
 import type { RecoveryPending } from "../store/recovery-pending.js";
@@ -72,6 +73,20 @@ export class AccountServiceImpl implements AccountService {
   get recoveryPending(): RecoveryPending {
     this.core.ensureOpen();
     return this.d.store.recoveryPending;
+  }
+
+  /** Non-credential settings that survive resets (the audit anchors live here). */
+  get settings(): {
+    getSetting(key: string): string | undefined;
+    setSetting(key: string, value: string): void;
+  } {
+    const store = this.d.store;
+    return {
+      getSetting: (key) => (store.isOpen ? store.getSetting(key) : undefined),
+      setSetting: (key, value) => {
+        if (store.isOpen) store.setSetting(key, value);
+      },
+    };
   }
 
   get calibration(): CalibrationResult | null {
@@ -208,6 +223,10 @@ export class AccountServiceImpl implements AccountService {
       expiresAt: new Date(row.expiresAt).toISOString(),
     };
     if (kind === "session") this.core.sessionOf.set(principal, h);
+    else {
+      this.core.tokenOf.set(principal, h);
+      this.d.store.touchToken(h, this.d.clock.now());
+    }
     return principal;
   }
 
@@ -230,8 +249,16 @@ export class AccountServiceImpl implements AccountService {
   createToken(
     who: Principal,
     req: { name: string; ttlDays?: number | undefined },
-  ): { token: string; name: string; expiresAt: string } {
+  ): { token: string; id: string; name: string; expiresAt: string } {
     return this.users.createToken(who, req);
+  }
+
+  listTokens(who: Principal, username?: string): TokenView[] {
+    return this.users.listTokens(who, username);
+  }
+
+  revokeToken(who: Principal, id: string): void {
+    this.users.revokeToken(who, id);
   }
 
   openSetupWindow(reason: string): void {

@@ -55,10 +55,10 @@ export function parseTokenName(v: unknown): string {
   return v.trim();
 }
 
-export function parseTtlDays(v: unknown, fallback: number): number {
+export function parseTtlDays(v: unknown, fallback: number, max = 3650): number {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 3650) {
-    throw new ValidationError("ttlDays: a whole number of days from 1 to 3650", { field: "ttlDays" });
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max) {
+    throw new ValidationError(`ttlDays: a whole number of days from 1 to ${max}`, { field: "ttlDays" });
   }
   return v;
 }

@@ -58,11 +58,20 @@ export interface AuditEntryView {
 export interface AuditVerifyView {
   ok: boolean;
   entries: number;
-  firstBad?: { seq: number | null; file: string; line: number; problem: string } | undefined;
+  firstBad?: { seq: number | null; file: string; line: number; problem: string; log?: string } | undefined;
+  /** Every log's first problem (the general and the security log). */
+  problems?: readonly { seq: number | null; file: string; line: number; problem: string; log?: string }[];
+  [extra: string]: unknown;
 }
 
+export type AuditLogChoice = "general" | "security" | "all";
+
 export interface AuditApi {
-  read(opts: { limit: number; sinceSeq?: number | undefined }): Awaitable<readonly AuditEntryView[]>;
+  read(opts: {
+    limit: number;
+    sinceSeq?: number | undefined;
+    log?: AuditLogChoice;
+  }): Awaitable<readonly AuditEntryView[]>;
   verify(): Awaitable<AuditVerifyView>;
 }
 

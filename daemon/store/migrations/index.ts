@@ -1,5 +1,6 @@
 // Every migration, in order. The database's user_version is the number of migrations applied.
 import { sql as initial } from "./001-initial.js";
+import { sql as tokenUsage } from "./003-token-usage.js";
 
 export interface Migration {
   version: number;
@@ -7,4 +8,7 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: "initial", sql: initial }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: "initial", sql: initial },
+  { version: 3, name: "token-usage", sql: tokenUsage },
+];
