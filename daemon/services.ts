@@ -47,7 +47,8 @@ export interface CredentialStatus {
   generation: number;
   accounts: number;
   setupWindow: { open: boolean; closesAt: string | null };
-  lockout: { lockedAccounts: LockedAccount[] };
+  /** `lockedAccounts` names names: only for an admin (status shows strangers counts only). */
+  lockout: { lockedCount: number; lockedAccounts: LockedAccount[] };
   lastReset: { at: string; reason: ResetReason; generation: number } | null;
 }
 

@@ -16,7 +16,7 @@ import {
   remainingLockMs,
 } from "../policy/lockout.js";
 import type { LockedAccount } from "../services.js";
-import type { LockoutRepo } from "../store/lockout-repo.js";
+import { DEFAULT_MAX_ROWS, type LockoutRepo } from "../store/lockout-repo.js";
 
 const PRUNE_EVERY = 64;
 /** Attempts for one name that may wait behind the one being judged. */
@@ -39,6 +39,7 @@ export class LoginGuard {
     private readonly repo: LockoutRepo,
     private readonly rules: LockoutRules,
     private readonly clock: Clock,
+    private readonly maxRows = DEFAULT_MAX_ROWS,
   ) {}
 
   /**
@@ -90,6 +91,11 @@ export class LoginGuard {
     if (rec) this.repo.put(key, recordSuccess(rec));
   }
 
+  /** How many names are locked now (what strangers may see: no names). */
+  lockedCount(): number {
+    return this.repo.countLocked(this.clock.now());
+  }
+
   lockedAccounts(limit = 20): LockedAccount[] {
     const now = this.clock.now();
     return this.repo
@@ -105,7 +111,7 @@ export class LoginGuard {
 
   prune(): void {
     this.failuresSincePrune = 0;
-    this.repo.prune(this.clock.now(), FORGIVE_MS);
+    this.repo.prune(this.clock.now(), FORGIVE_MS, this.maxRows);
   }
 
   private check(key: string): void {

@@ -88,7 +88,12 @@ export async function openAccounts(opts: OpenAccountsOptions): Promise<OpenedAcc
     // in the background: start-up does not wait ~25 ms for it, the first unknown name might.
     const dummyHash = rawHash(randomBytes(24).toString("base64url"), params, randomBytes(32));
     dummyHash.catch(() => {});
-    const guard = new LoginGuard(store.lockout, rulesFromConfig(config.lockout), clock);
+    const guard = new LoginGuard(
+      store.lockout,
+      rulesFromConfig(config.lockout),
+      clock,
+      config.lockout.maxTrackedNames,
+    );
     guard.prune();
     const service = new AccountServiceImpl({
       store,

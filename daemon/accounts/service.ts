@@ -113,7 +113,7 @@ export class AccountServiceImpl implements AccountService {
       generation: meta.generation,
       accounts: this.d.store.countAccounts(),
       setupWindow: { open, closesAt: open ? this.d.gate.closesAt() : null },
-      lockout: { lockedAccounts: this.d.guard.lockedAccounts() },
+      lockout: { lockedCount: this.d.guard.lockedCount(), lockedAccounts: this.d.guard.lockedAccounts() },
       lastReset: meta.lastReset && {
         at: new Date(meta.lastReset.at).toISOString(),
         reason: meta.lastReset.reason,

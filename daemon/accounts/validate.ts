@@ -19,10 +19,17 @@ export function parseUsername(v: unknown): string {
   return v;
 }
 
-/** What login accepts as a name: any short string (unknown names are judged like known ones). */
+/**
+ * What login accepts as a name: the username form, any case (unknown names are judged like known
+ * ones). Anything else (a passphrase typed into the wrong field, control characters) is refused
+ * here, before it can reach a log, the audit or the lockout table (issue 12).
+ */
 export function parseLoginName(v: unknown): string {
-  if (typeof v !== "string" || v.length === 0 || v.length > 128) {
-    throw new ValidationError("username: a non-empty string", { field: "username" });
+  if (typeof v !== "string" || !USERNAME.test(v)) {
+    throw new ValidationError(
+      "username: 1 to 32 characters, letters, digits and . _ @ -, starting with a letter or digit",
+      { field: "username" },
+    );
   }
   return v;
 }

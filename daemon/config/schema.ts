@@ -92,6 +92,8 @@ export const configSchema = z
         baseSeconds: z.number().int().min(1).default(300),
         maxSeconds: z.number().int().min(1).default(3600),
         maxFailuresPerHour: z.number().int().min(1).max(100).default(100),
+        /** Lockout rows kept (known and unknown names alike); the oldest go beyond it. */
+        maxTrackedNames: z.number().int().min(16).max(100000).default(1024),
       })
       .strict()
       .prefault({}),
