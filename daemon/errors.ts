@@ -87,8 +87,8 @@ export class NotFoundError extends RecoverydError {
 }
 
 export class ConflictError extends RecoverydError {
-  constructor(message: string, code = "conflict") {
-    super(code, 409, message);
+  constructor(message: string, code = "conflict", details?: Record<string, unknown>) {
+    super(code, 409, message, details);
   }
 }
 

@@ -41,9 +41,12 @@ export interface ResetGrantDoc {
 export interface RecoveryApi {
   securityCodeReset(securityCode: string): Awaitable<ResetOutcome>;
   createChallenge(): Awaitable<ChallengeView>;
-  unlock(code: string): Awaitable<ResetOutcome>;
+  unlock(code: string, challengeId?: string): Awaitable<ResetOutcome>;
   /** `usb: true` also writes the request to the configured USB folder. */
+  /** Creates a request; ConflictError `request_pending` while one is live. */
   resetRequest(opts: { usb: boolean }): Awaitable<ResetRequestView>;
+  /** The live request; NotFoundError `no_request` without one. Changes nothing. */
+  liveResetRequest(opts: { usb: boolean }): Awaitable<ResetRequestView>;
   applyGrant(grant: ResetGrantDoc): Awaitable<ResetOutcome>;
   /** Which ways back in this device offers (e.g. "button", "security-code", "unlock", "grant"). */
   offeredPaths(): readonly string[];

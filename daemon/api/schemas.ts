@@ -42,7 +42,14 @@ export const createTokenBody = z.strictObject({
 
 export const securityCodeBody = z.strictObject({ securityCode: secretInput(64) });
 
-export const unlockBody = z.strictObject({ code: secretInput(64) });
+export const unlockBody = z.strictObject({
+  code: secretInput(64),
+  /** The id POST /v1/recovery/challenge answered with: only then does a wrong code use a try. */
+  challengeId: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/, "16 lower-case hex characters")
+    .optional(),
+});
 
 /** SPEC 8.2; the recovery module checks the signature, device and nonce. */
 export const grantBody = z.strictObject({
