@@ -101,8 +101,11 @@ export class AccountCore {
     return account;
   }
 
-  policyOptions(): { minLength: number } {
-    return { minLength: this.d.config.password.minLength };
+  policyOptions(): { minLength: number; minGuessesLog10: number } {
+    return {
+      minLength: this.d.config.password.minLength,
+      minGuessesLog10: this.d.config.password.minGuessesLog10,
+    };
   }
 
   policyContext(username: string): PolicyContext {

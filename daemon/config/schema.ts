@@ -69,6 +69,8 @@ export const configSchema = z
     password: z
       .object({
         minLength: z.number().int().min(8).max(64).default(15),
+        /** The strength estimator's floor: log10 of the guesses (10 = 10^10); 0 turns it off. */
+        minGuessesLog10: z.number().min(0).max(30).default(10),
       })
       .strict()
       .prefault({}),
