@@ -122,7 +122,7 @@ describe("request and grant", () => {
     const nonce = ((await t.req("POST", "/v1/recovery/request")).body as { request: { nonce: string } })
       .request.nonce;
     const bad = await t.req("POST", "/v1/recovery/grant", {
-      body: grantFor(nonce, { signature: "B".repeat(86) }),
+      body: grantFor(nonce, { signature: "Q".repeat(85) + "A" }),
     });
     expect(bad.status).toBe(403);
     expect(bad.body).toMatchObject({ error: { code: "recovery_refused", reason: "bad_signature" } });
