@@ -38,9 +38,9 @@ interface Entry {
 
 const b32 = () => Array.from(randomBytes(8), (b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[b % 32]).join("");
 
-// Short windows (defaults: 60 s and 1 h), so the merged entries of the flood are written before
-// the test reads them.
-const config = { audit: { noise: { windowSeconds: 5, securityWindowSeconds: 5 } } };
+// A short general window (default 60 s), so the merged entries of the flood are written before
+// the test reads them; the security log keeps its default hour.
+const config = { audit: { noise: { windowSeconds: 5 } } };
 
 beforeAll(async () => {
   daemon = await spawnWithFactory({ config });
@@ -146,7 +146,7 @@ describe("audit under 100,000 noise requests", () => {
     );
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`seq ${last.seq}`);
-    expect(r.stdout).toMatch(/removed from the end|cut/);
+    expect(r.stdout).toMatch(/removed from the end/);
   });
 
   it("names a tail cut made while the daemon was stopped", async () => {

@@ -41,7 +41,7 @@ export async function auditCommand(ctx: Ctx): Promise<number> {
       return all
         .map(
           (b) =>
-            `AUDIT LOG TAMPERED${b.log ? ` (${b.log} log)` : ""}: first bad entry seq ${b.seq ?? "?"} (${b.file}, line ${b.line}): ${b.problem}`,
+            `AUDIT LOG TAMPERED: first bad entry seq ${b.seq ?? "?"} (${b.log ? `${b.log} log, ` : ""}${b.file}, line ${b.line}): ${b.problem}`,
         )
         .join("\n");
     });

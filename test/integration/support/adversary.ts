@@ -66,7 +66,10 @@ export async function unlockReset(api: Api): Promise<string> {
   const ch = await api("POST", "/v1/recovery/challenge");
   if (ch.status !== 201) throw new Error(`challenge answered ${ch.status}: ${JSON.stringify(ch.body)}`);
   const { challenge, id } = ch.body as { challenge: string; id?: string };
-  const r = await api("POST", "/v1/recovery/unlock", { code: vendorCode(challenge), ...(id ? { id } : {}) });
+  const r = await api("POST", "/v1/recovery/unlock", {
+    code: vendorCode(challenge),
+    ...(id ? { challengeId: id } : {}),
+  });
   if (r.status !== 200) throw new Error(`unlock answered ${r.status}: ${JSON.stringify(r.body)}`);
   return (r.body as { setupToken: string }).setupToken;
 }
