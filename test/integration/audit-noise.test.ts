@@ -131,7 +131,7 @@ describe("audit under 100,000 noise requests", () => {
 
     const verify = await api("GET", "/v1/audit/verify", undefined, token);
     expect(verify.body).toMatchObject({ ok: true });
-  }, 240_000);
+  }, 480_000);
 
   it("names a tail cut while the daemon runs", async () => {
     const file = path.join(daemon.stateDir, "audit", "security", "audit.log");
