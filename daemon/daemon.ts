@@ -6,7 +6,8 @@ import { createBoard } from "../hal/index.js";
 import { openAccounts } from "./accounts/open.js";
 import { writeRebuiltIntent } from "./accounts/rebuilt-intent.js";
 import { startApiServer } from "./api/server.js";
-import { openAuditLog } from "./audit/index.js";
+import { settingsAnchorStore } from "./audit/anchor.js";
+import { openAuditTrail } from "./audit/trail.js";
 import { type Clock, systemClock } from "./clock.js";
 import { findConfigFile, loadConfigFile, parseConfig, resolvePaths } from "./config/load.js";
 import type { Config } from "./config/schema.js";
@@ -69,10 +70,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   );
 
   const events = new EventBus();
-  const audit = openAuditLog(path.join(paths.stateDir, "audit"), {
-    maxFileBytes: config.audit.maxFileBytes,
-    keepFiles: config.audit.keepFiles,
+  const a = config.audit;
+  const audit = openAuditTrail({
+    dir: path.join(paths.stateDir, "audit"),
+    general: {
+      maxFileBytes: a.maxFileBytes,
+      keepFiles: a.keepFiles,
+      noise: { windowMs: a.noise.windowSeconds * 1000, perCategory: a.noise.perCategory },
+    },
+    security: {
+      maxFileBytes: a.security.maxFileBytes,
+      keepFiles: a.security.keepFiles,
+      noise: { windowMs: a.noise.securityWindowSeconds * 1000, perCategory: a.noise.securityPerCategory },
+    },
     clock,
+    log,
     // A full or failing disk must not turn a reset or a login into an error: log it instead,
     // once a minute per kind of failure rather than once per entry.
     onError: throttled(60_000, (err: Error) => log.error({ err }, "audit log write failed")),
@@ -128,6 +140,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   const accounts: AccountService =
     opened ?? faultedAccounts(storeFault ?? storeFaultOf(new Error("unknown")));
+  // The audit chains' heads live in the credential store too: a cut tail is found at start.
+  if (opened) audit.attachAnchor(settingsAnchorStore(opened.settings));
   const recovery = createRecovery({ stateDir: paths.stateDir, config, clock, log, audit, accounts, factory });
   recoveryRef = recovery;
   if (opened) await recovery.resumeIfPending();
@@ -174,7 +188,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           accounts,
           recovery: factoryFault ? factoryFaultRecovery(factoryFault) : recovery,
           // The API reads entries as plain records; the log's entry type is an interface.
-          audit: { read: (o) => audit.read(o).map((e) => ({ ...e })), verify: () => audit.verifyAsync() },
+          audit: {
+            read: (o) => audit.read(o).map((e) => ({ ...e })),
+            verify: async () => ({ ...(await audit.verifyAsync()) }),
+          },
           events,
           faults: () => faults.list(),
         },

@@ -81,14 +81,14 @@ export class SetupClosedError extends RecoverydError {
 }
 
 export class NotFoundError extends RecoverydError {
-  constructor(message = "not found") {
-    super("not_found", 404, message);
+  constructor(message = "not found", code = "not_found") {
+    super(code, 404, message);
   }
 }
 
 export class ConflictError extends RecoverydError {
-  constructor(message: string, code = "conflict") {
-    super(code, 409, message);
+  constructor(message: string, code = "conflict", details?: Record<string, unknown>) {
+    super(code, 409, message, details);
   }
 }
 

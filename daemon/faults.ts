@@ -74,6 +74,7 @@ export function factoryFaultRecovery(fault: Fault): RecoveryApi {
     unlock: refuse,
     resetRequest: refuse,
     applyGrant: refuse,
+    liveResetRequest: refuse,
     offeredPaths: () => ["button"],
   };
 }

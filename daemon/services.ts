@@ -28,6 +28,16 @@ export interface UserView {
   createdAt: string;
 }
 
+/** An API token as listed: never the secret. Times ISO-8601 UTC. */
+export interface TokenView {
+  id: string;
+  name: string;
+  username: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string;
+}
+
 export interface LockedAccount {
   username: string;
   lockedUntil: string;
@@ -41,7 +51,8 @@ export interface CredentialStatus {
   generation: number;
   accounts: number;
   setupWindow: { open: boolean; closesAt: string | null };
-  lockout: { lockedAccounts: LockedAccount[] };
+  /** `lockedAccounts` names names: only for an admin (status shows strangers counts only). */
+  lockout: { lockedCount: number; lockedAccounts: LockedAccount[] };
   lastReset: { at: string; reason: ResetReason; generation: number } | null;
 }
 
@@ -83,9 +94,14 @@ export interface AccountService {
     req: { name: string; ttlDays?: number | undefined },
   ): {
     token: string;
+    id: string;
     name: string;
     expiresAt: string;
   };
+  /** The caller's own API tokens (an admin may name another user). */
+  listTokens(who: Principal, username?: string): TokenView[];
+  /** Revokes one API token by id: the caller's own, or anyone's for an admin. */
+  revokeToken(who: Principal, id: string): void;
   /** Opens the setup window (short press in first-boot state, boot). No-op when provisioned. */
   openSetupWindow(reason: string, ms?: number): void;
   credentialReset(reason: ResetReason, opts: ResetOptions): Promise<ResetOutcome>;

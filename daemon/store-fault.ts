@@ -35,7 +35,7 @@ export function faultedAccounts(fault: StoreFault): AccountService {
       generation: 0,
       accounts: 0,
       setupWindow: { open: false, closesAt: null },
-      lockout: { lockedAccounts: [] },
+      lockout: { lockedCount: 0, lockedAccounts: [] },
       lastReset: null,
     }),
     setup: async () => fail(),
@@ -47,6 +47,8 @@ export function faultedAccounts(fault: StoreFault): AccountService {
     createUser: async () => fail(),
     deleteUser: fail,
     createToken: fail,
+    listTokens: fail,
+    revokeToken: fail,
     openSetupWindow: () => {},
     credentialReset: async () => fail(),
   };

@@ -18,7 +18,14 @@ export async function bundleDaemon() {
     platform: "node",
     format: "esm",
     target: "node20",
-    external: ["better-sqlite3", "argon2", "onoff", "fxa-common-password-list"],
+    external: [
+      "better-sqlite3",
+      "argon2",
+      "onoff",
+      "fxa-common-password-list",
+      "@zxcvbn-ts/core",
+      "@zxcvbn-ts/language-common",
+    ],
     // Bundled CommonJS (pino) calls require(): give the ES module one.
     banner: {
       js: "import { createRequire as __recoverydRequire } from 'node:module'; const require = __recoverydRequire(import.meta.url);",

@@ -55,6 +55,8 @@ export class AccountCore {
   closed = false;
   /** Session token hash behind each Principal handed out, so a password change keeps the caller's. */
   readonly sessionOf = new WeakMap<Principal, Buffer>();
+  /** API token hash behind each Principal of kind api-token, likewise. */
+  readonly tokenOf = new WeakMap<Principal, Buffer>();
   readonly counts: AccountStats = {
     loginsOk: 0,
     loginsFailed: 0,
@@ -142,8 +144,11 @@ export class AccountCore {
     return account;
   }
 
-  policyOptions(): { minLength: number } {
-    return { minLength: this.d.config.password.minLength };
+  policyOptions(): { minLength: number; minGuessesLog10: number } {
+    return {
+      minLength: this.d.config.password.minLength,
+      minGuessesLog10: this.d.config.password.minGuessesLog10,
+    };
   }
 
   policyContext(username: string): PolicyContext {

@@ -18,7 +18,7 @@ import {
   remainingLockMs,
 } from "../policy/lockout.js";
 import type { LockedAccount } from "../services.js";
-import type { LockoutRepo } from "../store/lockout-repo.js";
+import { DEFAULT_MAX_ROWS, type LockoutRepo } from "../store/lockout-repo.js";
 
 const PRUNE_EVERY = 64;
 /** Attempts for one name that may wait behind the one being judged. */
@@ -43,6 +43,7 @@ export class LoginGuard {
     private readonly repo: LockoutRepo,
     private readonly rules: LockoutRules,
     private readonly clock: Clock,
+    private readonly maxRows = DEFAULT_MAX_ROWS,
   ) {}
 
   /**
@@ -126,6 +127,11 @@ export class LoginGuard {
     }
   }
 
+  /** How many names are locked now (what strangers may see: no names). */
+  lockedCount(): number {
+    return this.repo.countLocked(this.clock.now());
+  }
+
   lockedAccounts(limit = 20): LockedAccount[] {
     const at = instantOf(this.clock);
     const now = at.wall;
@@ -142,7 +148,7 @@ export class LoginGuard {
 
   prune(): void {
     this.failuresSincePrune = 0;
-    this.repo.prune(this.clock.now(), FORGIVE_MS);
+    this.repo.prune(this.clock.now(), FORGIVE_MS, this.maxRows);
   }
 
   /** At start: locks that began in an earlier boot are re-anchored to this boot's clock. */

@@ -1,6 +1,7 @@
 // Opens the credential store in a state directory and assembles the AccountService around it.
 // Safe after a kill at any instant: the database is integrity-checked, the pepper files are
 // reconciled with the generation it committed, and an interrupted secure deletion is finished.
+
 import { randomBytes } from "node:crypto";
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
@@ -12,6 +13,7 @@ import { Limiter } from "../crypto/limiter.js";
 import { StoreFaultError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { rulesFromConfig } from "../policy/lockout.js";
+import { currentRequest } from "../request-context.js";
 import type { AccountService, AuditSink, CredentialState } from "../services.js";
 import { CredentialStore } from "../store/credential-store.js";
 import type { RecoveryPending } from "../store/recovery-pending.js";
@@ -48,6 +50,11 @@ export interface OpenedAccounts extends AccountService {
   readonly calibration: CalibrationResult | null;
   /** Pending recovery state (e.g. a reset request's nonce): survives restarts, dies with every reset. */
   readonly recoveryPending: RecoveryPending;
+  /** Settings that survive resets (the audit chain anchors). */
+  readonly settings: {
+    getSetting(key: string): string | undefined;
+    setSetting(key: string, value: string): void;
+  };
   stats(): AccountStats;
   /** Resolves once the secure deletion after the last reset has run. */
   whenCompacted(): Promise<void>;
@@ -106,12 +113,24 @@ export async function openAccounts(opts: OpenAccountsOptions): Promise<OpenedAcc
     const { params, calibration, reused } = await chooseParams(store, config.argon2);
     if (calibration)
       log.info({ event: "argon2-calibration", params, ms: calibration.measuredMs, reused }, "argon2");
-    const hasher = new Argon2Hasher(params, new Limiter(config.argon2.maxConcurrent, config.argon2.maxQueue));
+    // Fair shares per API connection; signed-in callers and the daemon's own work go first.
+    const limiter = new Limiter(config.argon2.maxConcurrent, config.argon2.maxQueue, {
+      laneOf: () => {
+        const r = currentRequest();
+        return r ? { key: `c${r.connection}`, priority: r.authenticated } : undefined;
+      },
+    });
+    const hasher = new Argon2Hasher(params, limiter);
     // Unknown names are verified against this, so they cost what a real account costs. Computed
     // in the background: start-up does not wait ~25 ms for it, the first unknown name might.
     const dummyHash = rawHash(randomBytes(24).toString("base64url"), params, randomBytes(32));
     dummyHash.catch(() => {});
-    const guard = new LoginGuard(store.lockout, rulesFromConfig(config.lockout), clock);
+    const guard = new LoginGuard(
+      store.lockout,
+      rulesFromConfig(config.lockout),
+      clock,
+      config.lockout.maxTrackedNames,
+    );
     guard.prune();
     const rebased = guard.rebaseAfterBoot();
     if (rebased > 0) log.info({ event: "lockout-rebased", locks: rebased }, "locks carried over a reboot");

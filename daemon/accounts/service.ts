@@ -28,6 +28,7 @@ import type {
   ResetReason,
   Role,
   SetupRequest,
+  TokenView,
   UserView,
 } from "../services.js";
 import type { RecoveryPending } from "../store/recovery-pending.js";
@@ -80,6 +81,20 @@ export class AccountServiceImpl implements AccountService {
     return this.d.store.recoveryPending;
   }
 
+  /** Non-credential settings that survive resets (the audit anchors live here). */
+  get settings(): {
+    getSetting(key: string): string | undefined;
+    setSetting(key: string, value: string): void;
+  } {
+    const store = this.d.store;
+    return {
+      getSetting: (key) => (store.isOpen ? store.getSetting(key) : undefined),
+      setSetting: (key, value) => {
+        if (store.isOpen) store.setSetting(key, value);
+      },
+    };
+  }
+
   get calibration(): CalibrationResult | null {
     return this.d.calibration;
   }
@@ -104,7 +119,7 @@ export class AccountServiceImpl implements AccountService {
       generation: meta.generation,
       accounts: this.d.store.countAccounts(),
       setupWindow: { open, closesAt: open ? this.d.gate.closesAt() : null },
-      lockout: { lockedAccounts: this.d.guard.lockedAccounts() },
+      lockout: { lockedCount: this.d.guard.lockedCount(), lockedAccounts: this.d.guard.lockedAccounts() },
       lastReset: meta.lastReset && {
         at: new Date(meta.lastReset.at).toISOString(),
         reason: meta.lastReset.reason,
@@ -216,6 +231,10 @@ export class AccountServiceImpl implements AccountService {
       expiresAt: new Date(row.expiresAt).toISOString(),
     };
     if (kind === "session") this.core.sessionOf.set(principal, h);
+    else {
+      this.core.tokenOf.set(principal, h);
+      this.d.store.touchToken(h, this.d.clock.now());
+    }
     return principal;
   }
 
@@ -238,8 +257,16 @@ export class AccountServiceImpl implements AccountService {
   createToken(
     who: Principal,
     req: { name: string; ttlDays?: number | undefined },
-  ): { token: string; name: string; expiresAt: string } {
+  ): { token: string; id: string; name: string; expiresAt: string } {
     return this.users.createToken(who, req);
+  }
+
+  listTokens(who: Principal, username?: string): TokenView[] {
+    return this.users.listTokens(who, username);
+  }
+
+  revokeToken(who: Principal, id: string): void {
+    this.users.revokeToken(who, id);
   }
 
   openSetupWindow(reason: string, ms?: number): void {

@@ -19,10 +19,17 @@ export function parseUsername(v: unknown): string {
   return v;
 }
 
-/** What login accepts as a name: any short string (unknown names are judged like known ones). */
+/**
+ * What login accepts as a name: the username form, any case (unknown names are judged like known
+ * ones). Anything else (a passphrase typed into the wrong field, control characters) is refused
+ * here, before it can reach a log, the audit or the lockout table (issue 12).
+ */
 export function parseLoginName(v: unknown): string {
-  if (typeof v !== "string" || v.length === 0 || v.length > 128) {
-    throw new ValidationError("username: a non-empty string", { field: "username" });
+  if (typeof v !== "string" || !USERNAME.test(v)) {
+    throw new ValidationError(
+      "username: 1 to 32 characters, letters, digits and . _ @ -, starting with a letter or digit",
+      { field: "username" },
+    );
   }
   return v;
 }
@@ -55,10 +62,10 @@ export function parseTokenName(v: unknown): string {
   return v.trim();
 }
 
-export function parseTtlDays(v: unknown, fallback: number): number {
+export function parseTtlDays(v: unknown, fallback: number, max = 3650): number {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 3650) {
-    throw new ValidationError("ttlDays: a whole number of days from 1 to 3650", { field: "ttlDays" });
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max) {
+    throw new ValidationError(`ttlDays: a whole number of days from 1 to ${max}`, { field: "ttlDays" });
   }
   return v;
 }

@@ -1,4 +1,5 @@
 // Password verification under the lockout rules, and the rehash that follows a successful one.
+import { createHash } from "node:crypto";
 import { InvalidCredentialsError } from "../errors.js";
 import type { AccountRow } from "../store/credential-store.js";
 import type { AccountCore } from "./core.js";
@@ -36,16 +37,24 @@ export async function verifyGuarded(
     }
     counts.loginsFailed++;
     const lockedMs = d.guard.failure(key);
-    d.audit.record("login-failed", { username: name.slice(0, 64), during });
+    // A name that is no account is not written out: it may be a password typed in the wrong
+    // field. A short digest still lets an admin see that one name was tried over and over.
+    const who = account ? { username: account.username } : { unknownName: nameDigest(key) };
+    d.audit.record("login-failed", { ...who, during });
     if (lockedMs !== null) {
       counts.lockouts++;
-      d.audit.record("lockout", { username: key.slice(0, 64), seconds: Math.round(lockedMs / 1000) });
-      d.log.warn({ event: "lockout", username: key.slice(0, 64), seconds: lockedMs / 1000 }, "locked");
+      d.audit.record("lockout", { ...who, seconds: Math.round(lockedMs / 1000) });
+      d.log.warn({ event: "lockout", ...who, seconds: lockedMs / 1000 }, "locked");
     }
     throw new InvalidCredentialsError();
   } finally {
     release();
   }
+}
+
+/** The first 12 hex digits of SHA-256 of a lower-cased name that is no account. */
+export function nameDigest(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex").slice(0, 12);
 }
 
 /** Upgrades a hash to the current parameters after a successful login; best effort. */

@@ -41,9 +41,12 @@ export interface ResetGrantDoc {
 export interface RecoveryApi {
   securityCodeReset(securityCode: string): Awaitable<ResetOutcome>;
   createChallenge(): Awaitable<ChallengeView>;
-  unlock(code: string): Awaitable<ResetOutcome>;
+  unlock(code: string, challengeId?: string): Awaitable<ResetOutcome>;
   /** `usb: true` also writes the request to the configured USB folder. */
+  /** Creates a request; ConflictError `request_pending` while one is live. */
   resetRequest(opts: { usb: boolean }): Awaitable<ResetRequestView>;
+  /** The live request; NotFoundError `no_request` without one. Changes nothing. */
+  liveResetRequest(opts: { usb: boolean }): Awaitable<ResetRequestView>;
   applyGrant(grant: ResetGrantDoc): Awaitable<ResetOutcome>;
   /** Which ways back in this device offers (e.g. "button", "security-code", "unlock", "grant"). */
   offeredPaths(): readonly string[];
@@ -58,11 +61,20 @@ export interface AuditEntryView {
 export interface AuditVerifyView {
   ok: boolean;
   entries: number;
-  firstBad?: { seq: number | null; file: string; line: number; problem: string } | undefined;
+  firstBad?: { seq: number | null; file: string; line: number; problem: string; log?: string } | undefined;
+  /** Every log's first problem (the general and the security log). */
+  problems?: readonly { seq: number | null; file: string; line: number; problem: string; log?: string }[];
+  [extra: string]: unknown;
 }
 
+export type AuditLogChoice = "general" | "security" | "all";
+
 export interface AuditApi {
-  read(opts: { limit: number; sinceSeq?: number | undefined }): Awaitable<readonly AuditEntryView[]>;
+  read(opts: {
+    limit: number;
+    sinceSeq?: number | undefined;
+    log?: AuditLogChoice;
+  }): Awaitable<readonly AuditEntryView[]>;
   verify(): Awaitable<AuditVerifyView>;
 }
 

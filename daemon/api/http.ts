@@ -9,6 +9,7 @@ import {
   RequestTimeoutError,
   UnsupportedMediaTypeError,
 } from "./api-errors.js";
+import { firstDuplicateKey } from "./duplicate-keys.js";
 
 const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
@@ -84,12 +85,17 @@ function parseJson(bytes: Buffer): unknown {
     throw new InvalidJsonError("request body is not valid UTF-8");
   }
   if (text.trim() === "") throw new InvalidJsonError("request body is empty");
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     // The parser's message quotes the input; the caller gets a generic one.
     throw new InvalidJsonError();
   }
+  if (firstDuplicateKey(text) !== null) {
+    throw new InvalidJsonError("request body has a duplicate key in one object");
+  }
+  return value;
 }
 
 const COMMON_HEADERS = {

@@ -42,7 +42,14 @@ export const createTokenBody = z.strictObject({
 
 export const securityCodeBody = z.strictObject({ securityCode: secretInput(64) });
 
-export const unlockBody = z.strictObject({ code: secretInput(64) });
+export const unlockBody = z.strictObject({
+  code: secretInput(64),
+  /** The id POST /v1/recovery/challenge answered with: only then does a wrong code use a try. */
+  challengeId: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/, "16 lower-case hex characters")
+    .optional(),
+});
 
 /** SPEC 8.2; the recovery module checks the signature, device and nonce. */
 export const grantBody = z.strictObject({
@@ -53,7 +60,11 @@ export const grantBody = z.strictObject({
   action: z.enum(["credential-reset", "factory-reset"]),
   notAfter: z.string().min(1).max(64),
   keyId: z.number().int().min(0).max(255),
-  signature: z.string().min(1).max(256),
+  // Canonical base64url only (the recovery module checks it again for USB grants).
+  signature: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{86}$/, "base64url of a 64-byte Ed25519 signature")
+    .refine((v) => Buffer.from(v, "base64url").toString("base64url") === v, "must be canonical base64url"),
 });
 
 /** Calls without input accept no body or `{}`. */

@@ -5,8 +5,9 @@ import type { Socket } from "node:net";
 import type { z } from "zod";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
-import { RecoverydError } from "../errors.js";
+import { RecoverydError, TooManyRequestsError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { runInRequest } from "../request-context.js";
 import {
   BadRequestError,
   ClientGoneError,
@@ -14,6 +15,7 @@ import {
   MethodNotAllowedError,
   RouteNotFoundError,
 } from "./api-errors.js";
+import { bearerToken } from "./auth.js";
 import { guardConnections } from "./connections.js";
 import type { ApiDeps } from "./deps.js";
 import { declaresBody, errorReply, readJsonBody, sendJson } from "./http.js";
@@ -42,6 +44,8 @@ export interface ApiServer {
 
 /** Request headers are small (a Bearer token at most); anything bigger is refused with 431. */
 const MAX_HEADER_BYTES = 8192;
+/** Calls one connection may have in flight (HTTP pipelining) before the next is refused with 429. */
+const PIPELINE_DEPTH = 4;
 /** How long close() lets in-flight requests finish before cutting them. */
 const CLOSE_GRACE_MS = 2000;
 /**
@@ -67,18 +71,46 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     // A local client over a Unix socket has no meaningful Host; do not refuse one without it.
     requireHostHeader: false,
   });
-  server.maxConnections = limits.maxConnections;
+  // No server.maxConnections: at the cap, Node would drop every newcomer while idle sockets sit
+  // there. The guard evicts the longest-idle connection instead (connections.ts).
   server.maxHeadersCount = 64;
   // A socket with no traffic at all for this long is dropped (event streams opt out).
   server.setTimeout(limits.idleTimeoutMs);
-  guardConnections(server, limits);
+  const guard = guardConnections(server, limits);
+  // Calls in flight from callers without a valid session or token; the rest of the cap is kept
+  // for signed-in callers, so strangers can never hold every connection busy.
+  const reserved = Math.max(2, Math.floor(limits.maxConnections / 8));
+  const strangerCap = Math.max(1, limits.maxConnections - reserved);
+  let strangersInFlight = 0;
   server.on("clientError", onClientError);
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const authenticated = isSignedIn(opts.deps, req);
+    const ctx = { connection: guard.serialOf(req.socket), authenticated };
+    // A stranger's call is refused at once (429) when its connection already has
+    // PIPELINE_DEPTH calls in flight or strangers hold their whole share of the cap; refused
+    // calls end at once and are not counted.
+    // Event streams are long-lived and have their own cap (half the connections, events.ts).
+    const counts = !authenticated && !(req.method === "GET" && (req.url ?? "").startsWith("/v1/events"));
+    const over =
+      counts && (guard.inFlightOf(req.socket) > PIPELINE_DEPTH || strangersInFlight >= strangerCap);
+    if (counts && !over) {
+      strangersInFlight++;
+      // A pipelined request whose connection dies before its turn may never see its own close.
+      let counted = true;
+      const done = () => {
+        if (!counted) return;
+        counted = false;
+        strangersInFlight--;
+        req.socket.off("close", done);
+      };
+      res.once("close", done);
+      req.socket.once("close", done);
+    }
     // handle() answers every error itself; this is the last line against a crash.
-    handle(req, res).catch(() => res.destroy());
+    runInRequest(ctx, () => handle(req, res, over)).catch(() => res.destroy());
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, overCap: boolean): Promise<void> {
     const started = opts.clock.monotonic();
     const method = req.method ?? "";
     let path = "-";
@@ -100,6 +132,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     try {
       // llhttp still parses HTTP/0.9-style request lines; this API speaks HTTP/1.x only.
       if (req.httpVersionMajor !== 1) throw new BadRequestError("only HTTP/1.0 and HTTP/1.1 are spoken here");
+      if (overCap) throw new TooManyRequestsError(1, "busy: too many calls at once; try again shortly");
       const target = parseTarget(req.url);
       path = target.path.slice(0, 200);
       const match = router.match(method, target.segments);
@@ -175,6 +208,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return closing;
     },
   };
+}
+
+/** A valid session or API token (checked once more by the route that needs it). */
+function isSignedIn(deps: ApiDeps, req: IncomingMessage): boolean {
+  if (req.headers.authorization === undefined) return false;
+  try {
+    deps.accounts.authenticate(bearerToken(req));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A body we did not read would be parsed as the next request: close the connection instead. */

@@ -19,6 +19,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Clock } from "../clock.js";
 import type { AuditSink } from "../services.js";
+import { TAIL_CUT_EVENT } from "./anchor.js";
 import { type AuditEntry, parseEntryLine, sealEntry, serializeEntry, ZERO_HASH } from "./entry.js";
 import { checkEventName, prepareFields } from "./fields.js";
 import { CURRENT, fileName, listAuditFiles, splitLines } from "./files.js";
@@ -75,6 +76,8 @@ export class AuditLog implements AuditSink {
   private syncQueued = false;
   private deferredError: Error | null = null;
   private readonly sync: AuditSyncMode;
+  /** Told the head each time everything up to it is on the flash (the anchor, see anchor.ts). */
+  onDurable: ((head: SeqHash) => void) | null = null;
 
   /** Use openAuditLog(). */
   constructor(
@@ -115,6 +118,18 @@ export class AuditLog implements AuditSink {
         sealed = this.seal(event, safe); // new seq and prev, after the header
       }
       this.append(sealed);
+    } catch (err) {
+      this.broken = true;
+      this.fail(err as Error);
+    }
+  }
+
+  /** The log's own record of a cut or rewritten tail found against the anchor (anchor.ts). */
+  recordTailCut(fields: Record<string, unknown>): void {
+    if (this.closed) throw new Error("audit log is closed");
+    try {
+      if (this.broken) this.resume();
+      this.append(this.seal(TAIL_CUT_EVENT, prepareFields(fields)));
     } catch (err) {
       this.broken = true;
       this.fail(err as Error);
@@ -203,8 +218,11 @@ export class AuditLog implements AuditSink {
     this.size += bytes.length;
     this.linesInFile++;
     this.last = { seq: entry.seq, hash: entry.hash };
-    if (this.sync === "every") fs.fdatasyncSync(this.fd);
-    else if (this.sync === "batched") this.scheduleSync();
+    if (this.sync === "every") {
+      fs.fdatasyncSync(this.fd);
+      this.durable(this.last);
+    } else if (this.sync === "batched") this.scheduleSync();
+    else this.durable(this.last);
   }
 
   private scheduleSync(): void {
@@ -215,11 +233,13 @@ export class AuditLog implements AuditSink {
     const fd = this.fd;
     if (fd === null) return;
     const generation = this.fdGeneration;
+    const head = { ...this.last };
     this.syncing = true;
     fs.fdatasync(fd, (err) => {
       this.syncing = false;
       // A rotation or close synced and closed that fd already; its late result means nothing.
       if (err && generation === this.fdGeneration) this.asyncFail(err);
+      else if (!err) this.durable(head);
       if (this.syncQueued && !this.closed) {
         this.syncQueued = false;
         this.scheduleSync();
@@ -295,6 +315,16 @@ export class AuditLog implements AuditSink {
     this.size = fs.fstatSync(this.fd).size;
     this.linesInFile = 1;
     this.last = { seq: header.seq, hash: header.hash };
+    this.durable(this.last);
+  }
+
+  private durable(head: SeqHash): void {
+    if (!this.onDurable) return;
+    try {
+      this.onDurable({ ...head });
+    } catch (err) {
+      this.fail(err as Error);
+    }
   }
 
   private closeFd(): void {

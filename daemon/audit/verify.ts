@@ -9,6 +9,7 @@
 // the box (e.g. in a support bundle) is what would cover the second.
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import { TAIL_CUT_EVENT, tailCutProblem } from "./anchor.js";
 import { type AuditEntry, parseEntryLine, ZERO_HASH } from "./entry.js";
 import { type AuditFile, listAuditFiles, splitLines } from "./files.js";
 import { type Anchor, HEADER_EVENT, readHeader, type SeqHash, TORN_EVENT } from "./header.js";
@@ -173,6 +174,7 @@ class ChainWalk {
       return "entry does not match the anchor";
     }
     if (e.event === TORN_EVENT && vouched === null) return "vouches for a torn line that is not there";
+    if (e.event === TAIL_CUT_EVENT) return tailCutProblem(e.fields);
     this.expectedSeq = e.seq + 1;
     this.lastHash = e.hash;
     this.entries++;

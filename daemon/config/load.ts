@@ -1,6 +1,6 @@
 // Reads, validates and resolves the configuration. Any problem is one ConfigError naming the
 // key, the value and the rule; the daemon prints it and exits with EXIT_CONFIG.
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
@@ -121,6 +121,34 @@ function checkFactoryPaths(cfg: Config): void {
     for (const p of fr.preserve) {
       if (overlaps(r.path, p))
         throw new ConfigError(`factoryReset.restore[${i}].path`, r.path, `overlaps preserve path ${p}`);
+      // Through symlinks too (issue 12): /etc/nvr/cfg -> /data/recordings/cfg is an overlap that
+      // the paths as written do not show, and the reset would otherwise find it only when it runs.
+      const real = [resolveReal(r.path), resolveReal(p)] as const;
+      if (overlaps(real[0], real[1]))
+        throw new ConfigError(
+          `factoryReset.restore[${i}].path`,
+          r.path,
+          `overlaps preserve path ${p} once symlinks are resolved (${real[0]} and ${real[1]})`,
+        );
+    }
+  }
+}
+
+/**
+ * The path with every symlink resolved, as far as it exists: the longest existing prefix goes
+ * through realpath and the rest is appended (a restore target may not exist yet).
+ */
+export function resolveReal(p: string): string {
+  let head = path.resolve(p);
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return path.join(realpathSync(head), ...tail);
+    } catch {
+      const parent = path.dirname(head);
+      if (parent === head) return path.resolve(p);
+      tail.unshift(path.basename(head));
+      head = parent;
     }
   }
 }

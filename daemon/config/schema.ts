@@ -70,6 +70,8 @@ export const configSchema = z
     password: z
       .object({
         minLength: z.number().int().min(8).max(64).default(15),
+        /** The strength estimator's floor: log10 of the guesses (10 = 10^10); 0 turns it off. */
+        minGuessesLog10: z.number().min(0).max(30).default(10),
       })
       .strict()
       .prefault({}),
@@ -93,6 +95,8 @@ export const configSchema = z
         baseSeconds: z.number().int().min(1).default(300),
         maxSeconds: z.number().int().min(1).default(3600),
         maxFailuresPerHour: z.number().int().min(1).max(100).default(100),
+        /** Lockout rows kept (known and unknown names alike); the oldest go beyond it. */
+        maxTrackedNames: z.number().int().min(16).max(100000).default(1024),
       })
       .strict()
       .prefault({}),
@@ -100,6 +104,10 @@ export const configSchema = z
       .object({
         ttlMinutes: z.number().int().min(1).max(10080).default(480),
         tokenTtlDays: z.number().int().min(1).max(3650).default(90),
+        /** The longest lifetime a caller may ask for; longer requests are refused. */
+        tokenMaxTtlDays: z.number().int().min(1).max(3650).default(365),
+        /** Live API tokens per account; one more is refused (409 token_limit). */
+        maxTokensPerAccount: z.number().int().min(1).max(1000).default(20),
       })
       .strict()
       .prefault({}),
@@ -129,6 +137,24 @@ export const configSchema = z
       .object({
         maxFileBytes: z.number().int().min(4096).default(1048576),
         keepFiles: z.number().int().min(1).max(100).default(8),
+        /** The security log (setup, resets, lockouts, account changes, recovery outcomes). */
+        security: z
+          .object({
+            maxFileBytes: z.number().int().min(4096).default(1048576),
+            keepFiles: z.number().int().min(1).max(100).default(8),
+          })
+          .strict()
+          .prefault({}),
+        /** Repeated failures are merged per window; each category writes at most perCategory distinct entries. */
+        noise: z
+          .object({
+            windowSeconds: z.number().int().min(1).max(86400).default(60),
+            perCategory: z.number().int().min(1).max(1000).default(20),
+            securityWindowSeconds: z.number().int().min(1).max(86400).default(3600),
+            securityPerCategory: z.number().int().min(1).max(1000).default(10),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

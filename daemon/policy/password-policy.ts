@@ -6,6 +6,8 @@
 // tells the user more than "too short".
 import { PasswordPolicyError, ValidationError } from "../errors.js";
 import { isCommonPassword } from "./blocklist.js";
+import { hasControlCharacter, isKeyboardWalk, repeatedDigits, skeletons } from "./derived.js";
+import { guessesLog10 } from "./strength.js";
 import {
   alnumOf,
   builtFrom,
@@ -19,7 +21,15 @@ import {
 } from "./text.js";
 import { VENDOR_DEFAULTS, VENDOR_WORDS } from "./vendor-defaults.js";
 
-export type PolicyReason = "too_short" | "too_long" | "vendor_default" | "context" | "common";
+export type PolicyReason =
+  | "too_short"
+  | "too_long"
+  | "control_character"
+  | "vendor_default"
+  | "context"
+  | "keyboard_walk"
+  | "common"
+  | "weak";
 
 /** Words the password must not be built from: the account's and the recorder's own names. */
 export interface PolicyContext {
@@ -32,6 +42,11 @@ export interface PolicyContext {
 export interface PolicyOptions {
   minLength: number;
   maxLength?: number;
+  /**
+   * The strength estimator's minimum, as log10 of the guesses it estimates (10 = 10^10 guesses,
+   * zxcvbn's top score). 0 turns the estimator off.
+   */
+  minGuessesLog10?: number;
 }
 
 /** Far above the 64 NIST asks to accept; only there to bound the work per request. */
@@ -59,6 +74,12 @@ export function checkPassword(password: unknown, opts: PolicyOptions, ctx: Polic
   const length = codePoints(pw);
   const max = opts.maxLength ?? MAX_PASSWORD_LENGTH;
   if (length > max) refuse("too_long", `use at most ${max} characters (this one has ${length})`);
+  if (hasControlCharacter(pw)) {
+    refuse(
+      "control_character",
+      "a password may not contain control characters (tab, newline, NUL and the like): letters, digits, spaces and symbols only",
+    );
+  }
   if (isVendorDefault(pw)) {
     refuse(
       "vendor_default",
@@ -77,10 +98,23 @@ export function checkPassword(password: unknown, opts: PolicyOptions, ctx: Polic
       `use at least ${opts.minLength} characters (this one has ${length}); a few unrelated words are long and easy to remember`,
     );
   }
+  if (isKeyboardWalk(pw)) {
+    refuse(
+      "keyboard_walk",
+      "this password is a walk along the keyboard (like qwerty or 1qaz2wsx): choose another",
+    );
+  }
   if (isCommon(pw)) {
     refuse(
       "common",
-      "this is one of the most common passwords, or only repeats or counts characters: choose another",
+      "this is one of the most common passwords, or built from one, or only repeats or counts characters: choose another",
+    );
+  }
+  const min = opts.minGuessesLog10 ?? 0;
+  if (min > 0 && guessesLog10(pw) < min) {
+    refuse(
+      "weak",
+      "this password follows a pattern that is quick to guess (words with digits, dates, repeats): a few unrelated words are stronger",
     );
   }
 }
@@ -109,6 +143,18 @@ function isVendorDefault(pw: string): boolean {
   if (VENDOR_DEFAULTS.has(lower)) return true;
   const unit = repeatedUnit(lower);
   if (unit !== null && VENDOR_DEFAULTS.has(unit)) return true;
+  // A default repeated with separators or a suffix: "admin-admin-admin-1", "Adm1nAdm1n!!".
+  if (skeletons(pw).some((s) => VENDOR_DEFAULTS.has(s) || vendorWords.has(s))) return true;
+  const digits = digitsOf(pw);
+  if (lettersOf(pw) === "" && digits.length >= 8) {
+    const dUnit = repeatedUnit(digits);
+    if (dUnit !== null && VENDOR_DEFAULTS.has(dUnit)) return true;
+    // "1234512345123451": a default repeated and cut anywhere.
+    for (const d of VENDOR_DEFAULTS) {
+      const repeats = /^\d{4,}$/.test(d) && digits.length >= 2 * d.length;
+      if (repeats && d.repeat(Math.ceil(digits.length / d.length)).startsWith(digits)) return true;
+    }
+  }
   return built(pw, vendorWords);
 }
 
@@ -146,6 +192,9 @@ function isFromContext(pw: string, ctx: PolicyContext): boolean {
 function isCommon(pw: string): boolean {
   const lower = pw.toLowerCase();
   if (isCommonPassword(lower)) return true;
+  if (repeatedDigits(pw)) return true;
+  // Disguised: "Dragon2024Dragon2024", "Football#1Football", "m0nkey!!!!!!".
+  if (skeletons(pw).some((s) => s.length >= 4 && isCommonPassword(s))) return true;
   // Common core with digits or symbols around it: "sunshine2024!!!!!", "!!iloveyou123456".
   const core = lower.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, "");
   if (core.length >= 8 && core !== lower && isCommonPassword(core)) return true;

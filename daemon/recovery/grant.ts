@@ -63,7 +63,12 @@ const grantSchema = z
     action: z.enum(GRANT_ACTIONS),
     notAfter: isoUtc,
     keyId: z.number().int().min(0).max(255),
-    signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, "must be base64url of a 64-byte Ed25519 signature"),
+    signature: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{86}$/, "must be base64url of a 64-byte Ed25519 signature")
+      // One text per signature: the last character's 4 spare bits must be zero (RFC 4648 3.5),
+      // so a grant cannot be replayed or logged under a second spelling.
+      .refine((v) => Buffer.from(v, "base64url").toString("base64url") === v, "must be canonical base64url"),
   })
   .strict();
 

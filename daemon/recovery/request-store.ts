@@ -42,6 +42,13 @@ export class RequestStore {
     return (await this.load()).consumed.some((e) => e.nonce === nonce);
   }
 
+  /** The newest pending request that is not too old (the live one), if any. */
+  async live(nowMs: number): Promise<{ nonce: string; at: number } | undefined> {
+    const fresh = (await this.load()).pending.filter((e) => !this.stale(e, nowMs));
+    const newest = fresh.at(-1);
+    return newest && { nonce: newest.nonce, at: newest.at };
+  }
+
   async pendingCount(nowMs: number): Promise<number> {
     return (await this.load()).pending.filter((e) => !this.stale(e, nowMs)).length;
   }

@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { RecoveryRefusedError, TooManyRequestsError } from "../errors.js";
+import { ConflictError, NotFoundError, RecoveryRefusedError, TooManyRequestsError } from "../errors.js";
 import type { ResetOptions } from "../services.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { UnlockChallenges } from "./challenge.js";
@@ -135,6 +135,21 @@ export function createRecovery(opts: RecoveryOptions): RecoveryService {
     return outcome;
   }
 
+  async function usbFolder(wanted: boolean): Promise<string | null> {
+    if (!wanted) return null;
+    const usbDir = rc.usbDir;
+    if (!usbDir) throw new UsbUnavailableError("no USB folder is configured (recovery.usbDir)");
+    const st = await stat(usbDir).catch(() => null);
+    if (!st?.isDirectory()) throw new UsbUnavailableError(`no USB stick is mounted at ${usbDir}`);
+    return usbDir;
+  }
+
+  async function writeRequestToUsb(usbDir: string, deviceId: string, request: unknown): Promise<string> {
+    const usbFile = path.join(usbDir, requestFileName(deviceId));
+    await writeFileAtomic(usbFile, `${JSON.stringify(request, null, 2)}\n`, 0o644);
+    return usbFile;
+  }
+
   async function readGrantFile(file: string): Promise<GrantFileOutcome> {
     let text: string;
     try {
@@ -210,20 +225,29 @@ export function createRecovery(opts: RecoveryOptions): RecoveryService {
       }
     },
 
-    unlock(code: string) {
+    unlock(code: string, challengeId?: string) {
       return exclusive(async () => {
         requireVendor("recovery.unlock");
         if (!challenges) throw new Error("unreachable: vendor key without challenges");
         let result: ReturnType<UnlockChallenges["attempt"]>;
         try {
-          result = challenges.attempt(code);
+          result = challenges.attempt(code, challengeId);
         } catch (err) {
           audit.record("recovery.unlock", { outcome: "refused", reason: "malformed" });
           throw err;
         }
+        if (!result.ok && result.reason === "anonymous_rate_limited") {
+          audit.record("recovery.unlock", { outcome: "refused", reason: result.reason });
+          throw new TooManyRequestsError(
+            rc.challengeMinIntervalSeconds,
+            "an unlock code without challengeId can be tried once per interval; give the challengeId",
+            "unlock_rate_limited",
+          );
+        }
         if (!result.ok) {
           throw refuse("recovery.unlock", result.reason, unlockMessage(result.reason, result.triesLeft), {
             triesLeft: result.triesLeft,
+            withId: challengeId !== undefined,
           });
         }
         return remoteCredentialReset("recovery.unlock", "unlock", { keyId: result.keyId });
@@ -233,27 +257,47 @@ export function createRecovery(opts: RecoveryOptions): RecoveryService {
     async resetRequest(reqOpts = {}) {
       const f = requireVendor("recovery.request");
       const toUsb = reqOpts.usb === true || reqOpts.writeToUsb === true;
-      const usbDir = rc.usbDir;
-      if (toUsb) {
-        if (!usbDir) throw new UsbUnavailableError("no USB folder is configured (recovery.usbDir)");
-        const st = await stat(usbDir).catch(() => null);
-        if (!st?.isDirectory()) throw new UsbUnavailableError(`no USB stick is mounted at ${usbDir}`);
-      }
+      const usbDir = await usbFolder(toUsb);
       const now = clock.now();
+      // A new request never pushes out a live one (issue 12): whoever asks, the live request is
+      // the device's, readable by GET, and the one support signs.
+      const live = await requests.live(now);
+      if (live) {
+        const expires = live.at + rc.grantMaxHours * 3_600_000;
+        audit.record("recovery.request", { outcome: "refused", reason: "request_pending" });
+        throw new ConflictError(
+          "a reset request is pending: read it with GET /v1/recovery/request",
+          "request_pending",
+          {
+            expiresAt: new Date(expires).toISOString(),
+            retryAfterSeconds: Math.ceil((expires - now) / 1000),
+          },
+        );
+      }
       const nonce = random(NONCE_BYTES);
       const request = makeResetRequest(f.deviceId, nonce, now);
       await requests.add(request.nonce, now);
-      let usbFile: string | null = null;
-      if (toUsb && usbDir) {
-        usbFile = path.join(usbDir, requestFileName(f.deviceId));
-        await writeFileAtomic(usbFile, `${JSON.stringify(request, null, 2)}\n`, 0o644);
-      }
+      const usbFile = usbDir ? await writeRequestToUsb(usbDir, f.deviceId, request) : null;
       audit.record("recovery.request", {
         outcome: "ok",
         createdAt: request.createdAt,
         usb: usbFile !== null,
       });
       log.info({ createdAt: request.createdAt, usbFile }, "reset request created");
+      return { request, usbFile };
+    },
+
+    async liveResetRequest(reqOpts = {}) {
+      const f = requireVendor("recovery.request");
+      const usbDir = await usbFolder(reqOpts.usb === true);
+      const live = await requests.live(clock.now());
+      if (!live) throw new NotFoundError("no reset request is pending: create one with POST", "no_request");
+      const request = {
+        ...makeResetRequest(f.deviceId, Buffer.from(live.nonce, "base64url"), live.at),
+        nonce: live.nonce,
+      };
+      // Copying it to the stick changes nothing in the daemon: a read may do it.
+      const usbFile = usbDir ? await writeRequestToUsb(usbDir, f.deviceId, request) : null;
       return { request, usbFile };
     },
 

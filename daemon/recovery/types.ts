@@ -39,12 +39,18 @@ export interface RecoveryService {
   status(): Promise<RecoveryStatus>;
   /** Credential reset with the sticker's code; answers with a one-time setup token. */
   securityCodeReset(code: string): Promise<ResetOutcome>;
-  /** A new support-unlock challenge, replacing any live one. */
+  /** A new support-unlock challenge, next to the live ones (see challenge.ts). */
   createChallenge(): ChallengeView;
   /** Credential reset with support's code for the live challenge; answers with a setup token. */
-  unlock(code: string): Promise<ResetOutcome>;
-  /** A new reset request (and, with `usb`/`writeToUsb`, a copy on the USB stick). */
+  /** `challengeId` names the caller's own challenge (see challenge.ts). */
+  unlock(code: string, challengeId?: string): Promise<ResetOutcome>;
+  /**
+   * A new reset request (and, with `usb`/`writeToUsb`, a copy on the USB stick). ConflictError
+   * `request_pending` while one is live.
+   */
   resetRequest(opts?: { usb?: boolean; writeToUsb?: boolean }): Promise<ResetRequestView>;
+  /** The live reset request (NotFoundError `no_request` without one); `usb` copies it to the stick. */
+  liveResetRequest(opts?: { usb?: boolean }): Promise<ResetRequestView>;
   /** Verifies and applies a signed grant (JSON text or parsed object). */
   applyGrant(grant: unknown, source?: "api" | "usb"): Promise<ResetOutcome>;
   /** The whole factory reset (the button's factory tier). */

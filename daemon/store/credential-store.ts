@@ -22,6 +22,29 @@ export interface MetaRow {
   compactPending: boolean;
 }
 
+/** An API token as its owner sees it: never the secret, never its hash. */
+export interface TokenInfo {
+  /** The first 8 bytes of the token's SHA-256, hex: names the token without revealing it. */
+  id: string;
+  username: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  expiresAt: number;
+}
+
+interface RawTokenInfo {
+  id: string;
+  username: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number;
+}
+
+/** Last-used stamps are written at most this often per token (a write per call would wear flash). */
+const TOUCH_EVERY_MS = 60_000;
+
 /** A live session or API token, joined with its account. */
 export interface TokenRow {
   username: string;
@@ -96,6 +119,25 @@ export class CredentialStore {
          FROM api_tokens t JOIN accounts a ON a.username = t.username WHERE t.token_hash = ?`,
       ),
       deleteToken: db.prepare<[Buffer]>("DELETE FROM api_tokens WHERE token_hash = ?"),
+      listTokens: db.prepare<[string], RawTokenInfo>(
+        `SELECT lower(hex(substr(token_hash, 1, 8))) AS id, username, name, created_at, last_used_at, expires_at
+         FROM api_tokens WHERE username = ? ORDER BY created_at, name`,
+      ),
+      deleteTokenById: db.prepare<[string, string]>(
+        "DELETE FROM api_tokens WHERE username = ? AND lower(hex(substr(token_hash, 1, 8))) = ?",
+      ),
+      tokenOwner: db.prepare<[string], { username: string }>(
+        "SELECT username FROM api_tokens WHERE lower(hex(substr(token_hash, 1, 8))) = ?",
+      ),
+      countTokens: db.prepare<[string, number], { n: number }>(
+        "SELECT count(*) AS n FROM api_tokens WHERE username = ? AND expires_at > ?",
+      ),
+      deleteTokensOf: db.prepare<[string, Buffer]>(
+        "DELETE FROM api_tokens WHERE username = ? AND token_hash IS NOT ?",
+      ),
+      touchToken: db.prepare<[number, Buffer, number]>(
+        "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+      ),
       pruneSessions: db.prepare<[number]>("DELETE FROM sessions WHERE expires_at <= ?"),
       pruneTokens: db.prepare<[number]>("DELETE FROM api_tokens WHERE expires_at <= ?"),
       countLive: db.prepare<[], { n: number }>(
@@ -209,6 +251,39 @@ export class CredentialStore {
 
   deleteToken(tokenHash: Buffer): boolean {
     return this.st.deleteToken.run(tokenHash).changes === 1;
+  }
+
+  listTokens(username: string): TokenInfo[] {
+    return this.st.listTokens.all(username).map((r) => ({
+      id: r.id,
+      username: r.username,
+      name: r.name,
+      createdAt: r.created_at,
+      lastUsedAt: r.last_used_at,
+      expiresAt: r.expires_at,
+    }));
+  }
+
+  /** Who owns the token with this id, if any. */
+  tokenOwner(id: string): string | undefined {
+    return this.st.tokenOwner.get(id)?.username;
+  }
+
+  deleteTokenById(username: string, id: string): boolean {
+    return this.st.deleteTokenById.run(username, id).changes > 0;
+  }
+
+  countLiveTokens(username: string, now: number): number {
+    return this.st.countTokens.get(username, now)?.n ?? 0;
+  }
+
+  /** Revokes every API token of a user except `keep` (the caller's own, when it is one). */
+  deleteTokensOf(username: string, keep: Buffer | null): number {
+    return this.st.deleteTokensOf.run(username, keep ?? Buffer.alloc(0)).changes;
+  }
+
+  touchToken(tokenHash: Buffer, now: number): void {
+    this.st.touchToken.run(now, tokenHash, now - TOUCH_EVERY_MS);
   }
 
   pruneExpired(now: number): void {

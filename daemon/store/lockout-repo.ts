@@ -14,8 +14,12 @@ interface RawLockout {
   lock_boot_id: string;
 }
 
-/** Unknown names typed at login are tracked too; this bounds how many rows they can take. */
-export const MAX_UNKNOWN_ROWS = 1024;
+/**
+ * Rows kept, for known and unknown names alike (lockout.maxTrackedNames). Evicting only unknown
+ * names would tell a caller which names exist: the counter of a real account would survive a
+ * flood of made-up names and the one of a made-up name would not (issue 12).
+ */
+export const DEFAULT_MAX_ROWS = 1024;
 
 export class LockoutRepo {
   private readonly st;
@@ -38,13 +42,15 @@ export class LockoutRepo {
       locked: db.prepare<[number, number], RawLockout>(
         "SELECT * FROM lockout WHERE lock_ms > 0 AND locked_until > ? - 86400000 ORDER BY locked_until DESC LIMIT ?",
       ),
-      countUnknown: db.prepare<[], { n: number }>(
-        "SELECT count(*) AS n FROM lockout WHERE username NOT IN (SELECT lower(username) FROM accounts)",
+      count: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM lockout"),
+      countLocked: db.prepare<[number], { n: number }>(
+        "SELECT count(*) AS n FROM lockout WHERE locked_until > ?",
       ),
-      evictUnknown: db.prepare<[number]>(
+      // Oldest first, whoever the name belongs to; rows still locked go last, so a flood of
+      // made-up names has to outnumber the cap in *locked* rows before a lock is forgotten.
+      evictOldest: db.prepare<[number, number]>(
         `DELETE FROM lockout WHERE username IN (
-           SELECT username FROM lockout WHERE username NOT IN (SELECT lower(username) FROM accounts)
-           ORDER BY last_failure_at LIMIT ?)`,
+           SELECT username FROM lockout ORDER BY (locked_until > ?), last_failure_at LIMIT ?)`,
       ),
       pruneIdle: db.prepare<[number, number]>(
         "DELETE FROM lockout WHERE locked_until <= ? AND last_failure_at < ?",
@@ -80,20 +86,24 @@ export class LockoutRepo {
     this.st.delete.run(key);
   }
 
+  countLocked(now: number): number {
+    return this.st.countLocked.get(now)?.n ?? 0;
+  }
+
   /** Rows whose lock may still run: by wall time, widened by a day for a clock set forward. */
   locked(now: number, limit: number): { username: string; record: LockoutRecord }[] {
     return this.st.locked.all(now, limit).map((r) => ({ username: r.username, record: fromRaw(r) }));
   }
 
   /**
-   * Keeps the table bounded: rows idle for `idleMs` go, and the oldest rows for names that are
-   * no account go beyond MAX_UNKNOWN_ROWS.
+   * Keeps the table bounded: rows idle for `idleMs` go, and beyond `maxRows` the oldest rows go,
+   * known and unknown names alike.
    */
-  prune(now: number, idleMs: number): void {
+  prune(now: number, idleMs: number, maxRows = DEFAULT_MAX_ROWS): void {
     this.db.transaction(() => {
       this.st.pruneIdle.run(now, now - idleMs);
-      const extra = (this.st.countUnknown.get()?.n ?? 0) - MAX_UNKNOWN_ROWS;
-      if (extra > 0) this.st.evictUnknown.run(extra);
+      const extra = (this.st.count.get()?.n ?? 0) - maxRows;
+      if (extra > 0) this.st.evictOldest.run(now, extra);
     })();
   }
 }

@@ -20,6 +20,7 @@ interface StatusBody {
   accounts?: number;
   setupWindow?: { open?: boolean; closesAt?: string | null };
   lockout?: {
+    lockedCount?: number;
     lockedAccounts?: { username: string; lockedUntil: string; retryAfterSeconds: number }[];
     recoveryPaths?: string[];
   };
@@ -41,12 +42,15 @@ export function formatStatus(s: StatusBody, nowMs = Date.now()): string {
     lines.push("setup window:  closed");
   }
   const locked = s.lockout?.lockedAccounts ?? [];
-  if (locked.length === 0) lines.push("lockout:       none");
+  const count = s.lockout?.lockedCount ?? locked.length;
+  if (count === 0) lines.push("lockout:       none");
+  else if (locked.length === 0)
+    lines.push(`lockout:       ${count} name${count === 1 ? "" : "s"} locked (an admin session shows which)`);
   for (const [i, a] of locked.entries()) {
     const label = i === 0 ? "lockout:       " : "               ";
     lines.push(`${label}${a.username} locked until ${a.lockedUntil} (retry in ${a.retryAfterSeconds} s)`);
   }
-  if (locked.length > 0 && s.lockout?.recoveryPaths?.length) {
+  if (count > 0 && s.lockout?.recoveryPaths?.length) {
     lines.push(`recovery:      ${s.lockout.recoveryPaths.join(", ")}`);
   }
   const r = s.lastReset;

@@ -51,8 +51,12 @@ Lists, adds or deletes accounts (admins only). \`add\` asks for the new user's p
 ${SESSION}`,
 
   token: `usage: recoveryctl token create NAME [--ttl-days N]
+       recoveryctl token list [--user NAME]
+       recoveryctl token revoke ID
 
-Creates an API token for scripts and apps (admins only); it is shown once.
+create makes an API token for scripts and apps (admins only); it is shown once. list shows your
+tokens (id, name, created, last used, expiry; never the secret; --user for an admin). revoke ends
+one by its id. A password change revokes every token of the account.
 ${SESSION}`,
 
   recover: `usage: recoveryctl recover security-code
@@ -71,11 +75,14 @@ token (recordings stay) and answers with a one-time setup token, saved where
                  --out FILE: write the request document to FILE)
   grant          applies the signed grant file support sent back`,
 
-  audit: `usage: recoveryctl audit [--limit N] [--since SEQ]
+  audit: `usage: recoveryctl audit [--limit N] [--log general|security|all] [--since SEQ]
        recoveryctl audit --verify
 
-Shows the audit log (admins only), or checks its hash chain: --verify exits 1 and names the
-first bad entry when an entry was edited or deleted or a rotated file truncated.
+Shows the audit log (admins only): the general and the security log interleaved, or one of
+them (--since SEQ reads one log, general unless --log names it). --verify checks both hash
+chains and exits 1 naming the first bad entry of each: an edited or deleted entry, a truncated
+rotated file, or entries cut from the end (caught against the chain head kept in the
+credential store, also across restarts).
 ${SESSION}`,
 
   events: `usage: recoveryctl events [--count N]
@@ -113,7 +120,7 @@ Commands:
   logout                      end the session
   passwd                      change your password
   users [list|add|delete]     manage accounts (admin)
-  token create NAME           create an API token (admin)
+  token create|list|revoke    create (admin), list or revoke API tokens
   recover ...                 security-code | challenge | unlock | request | grant
   audit [--verify]            read or verify the audit log (admin)
   events                      follow the daemon's event stream

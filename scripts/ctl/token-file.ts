@@ -6,10 +6,17 @@ import { open, readFile, unlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-export type TokenKind = "session" | "setup";
+export type TokenKind = "session" | "setup" | "challenge";
+
+const FILE_NAMES: Record<TokenKind, string> = {
+  session: "recoveryctl-token",
+  setup: "recoveryctl-setup-token",
+  // The id of the unlock challenge this user asked for: `recover unlock` names it.
+  challenge: "recoveryctl-challenge-id",
+};
 
 export function tokenFilePath(env: NodeJS.ProcessEnv, kind: TokenKind = "session"): string {
-  const name = kind === "session" ? "recoveryctl-token" : "recoveryctl-setup-token";
+  const name = FILE_NAMES[kind];
   if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, name);
   return path.join(env.HOME ?? os.homedir(), `.${name}`);
 }

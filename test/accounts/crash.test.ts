@@ -18,7 +18,12 @@ const CHILD_TS = path.join(ROOT, "test/helpers/credentials-crash-child.ts");
 const LANES = 2;
 const KILLS_PER_LANE = Number(process.env.CRASH_KILLS_PER_LANE ?? 105);
 
-const CONFIG = testConfig({ argon2: { maxConcurrent: 1 }, setupWindow: { openAtBoot: true } });
+const CONFIG = testConfig({
+  argon2: { maxConcurrent: 1 },
+  setupWindow: { openAtBoot: true },
+  // The child creates tokens without end; the per-account cap is not what this test is about.
+  sessions: { maxTokensPerAccount: 1000 },
+});
 
 const temps: (() => void)[] = [];
 afterAll(() => {
@@ -107,6 +112,8 @@ function apply(m: CrashModel, op: string[]): CrashModel {
       const u = user(a);
       u.version = Number(b);
       u.sessions = 1;
+      // A password change revokes the account's API tokens; every token here is the owner's.
+      if (a === "owner") next.tokens = 0;
       return next;
     }
     case "token":

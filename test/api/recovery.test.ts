@@ -104,9 +104,14 @@ describe("request and grant", () => {
   }
 
   test("request (with and without USB), then a good grant resets", async () => {
-    const plain = await t.req("GET", "/v1/recovery/request");
-    expect(plain.status).toBe(200);
+    expect((await t.req("GET", "/v1/recovery/request")).status).toBe(404);
+    const plain = await t.req("POST", "/v1/recovery/request");
+    expect(plain.status).toBe(201);
     expect(plain.body).toMatchObject({ request: { type: "recoveryd-reset-request", v: 1 }, usbFile: null });
+    // A second one is refused while the first lives; reading it changes nothing.
+    expect((await t.req("POST", "/v1/recovery/request")).body).toMatchObject({
+      error: { code: "request_pending" },
+    });
     const usb = await t.req("GET", "/v1/recovery/request?usb=1");
     expect(usb.body).toMatchObject({ usbFile: expect.stringContaining("/") });
     const nonce = (usb.body as { request: { nonce: string } }).request.nonce;
@@ -114,10 +119,10 @@ describe("request and grant", () => {
   });
 
   test("403 for a bad signature or another device; the store is untouched", async () => {
-    const nonce = ((await t.req("GET", "/v1/recovery/request")).body as { request: { nonce: string } })
+    const nonce = ((await t.req("POST", "/v1/recovery/request")).body as { request: { nonce: string } })
       .request.nonce;
     const bad = await t.req("POST", "/v1/recovery/grant", {
-      body: grantFor(nonce, { signature: "B".repeat(86) }),
+      body: grantFor(nonce, { signature: "Q".repeat(85) + "A" }),
     });
     expect(bad.status).toBe(403);
     expect(bad.body).toMatchObject({ error: { code: "recovery_refused", reason: "bad_signature" } });

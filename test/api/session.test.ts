@@ -24,22 +24,27 @@ describe("GET /v1/status", () => {
       state: "first-boot",
       generation: 1,
       setupWindow: { open: true },
-      lockout: { locked: false, lockedAccounts: [] },
+      lockout: { locked: false, lockedCount: 0 },
       lastReset: null,
     });
   });
 
-  test("a locked account is listed with the recovery paths the device offers", async () => {
-    await t.provision();
+  test("a locked account is counted with the recovery paths the device offers; only an admin sees its name", async () => {
+    const token = await t.provision();
     for (let i = 0; i < 5; i++) await t.req("POST", "/v1/login", { body: { ...ADMIN, password: "wrong" } });
     const r = await t.req("GET", "/v1/status");
     expect(r.body).toMatchObject({
       state: "provisioned",
       lockout: {
         locked: true,
-        lockedAccounts: [{ username: ADMIN.username, retryAfterSeconds: expect.any(Number) }],
+        lockedCount: 1,
         recoveryPaths: ["button", "security-code", "unlock", "grant"],
       },
+    });
+    expect(JSON.stringify(r.body)).not.toContain(ADMIN.username);
+    const admin = await t.req("GET", "/v1/status", { token });
+    expect(admin.body).toMatchObject({
+      lockout: { lockedAccounts: [{ username: ADMIN.username, retryAfterSeconds: expect.any(Number) }] },
     });
   });
 

@@ -126,5 +126,12 @@ describe("no secret reaches the logs or the audit log", () => {
 
 function auditFiles(): string[] {
   const dir = path.join(daemon.stateDir, "audit");
-  return readdirSync(dir).map((f) => readFileSync(path.join(dir, f), "utf8"));
+  // Both logs: the general one and audit/security/.
+  const files = [
+    ...readdirSync(dir)
+      .filter((f) => f.endsWith(".log"))
+      .map((f) => path.join(dir, f)),
+    ...readdirSync(path.join(dir, "security")).map((f) => path.join(dir, "security", f)),
+  ];
+  return files.map((f) => readFileSync(f, "utf8"));
 }

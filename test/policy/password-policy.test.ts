@@ -78,17 +78,22 @@ describe("password policy", () => {
     expect(reason("pelican-drum", { minLength: 15 })).toBe("too_short");
   });
 
-  it.each([
-    "qwertyuiopasdfgh",
-    "1qaz2wsx3edc4rfv",
-    "sunshine2024!!!!!!",
-    "iloveyou12345678",
-    "trustno1trustno1",
-  ])("refuses the common password %s", (pw) => {
-    expect(reason(pw)).toBe("common");
+  it.each(["qwertyuiopasdfgh", "1qaz2wsx3edc4rfv"])("refuses the keyboard walk %s", (pw) => {
+    expect(reason(pw)).toBe("keyboard_walk");
   });
 
-  it.each(["aaaaaaaaaaaaaaaaaa", "abcabcabcabcabcabc", "123456789012345678", "zyxwvutsrqponmlkji"])(
+  it.each(["sunshine2024!!!!!!", "iloveyou12345678", "trustno1trustno1"])(
+    "refuses the common password %s",
+    (pw) => {
+      expect(reason(pw)).toBe("common");
+    },
+  );
+
+  it("refuses a digit-row run as a keyboard walk", () => {
+    expect(reason("123456789012345678", opts, {})).toBe("keyboard_walk");
+  });
+
+  it.each(["aaaaaaaaaaaaaaaaaa", "abcabcabcabcabcabc", "zyxwvutsrqponmlkji"])(
     "refuses repetitive or sequential %s as common",
     (pw) => {
       expect(reason(pw, opts, {})).toBe("common");

@@ -99,8 +99,13 @@ describe("support unlock known answers", () => {
       generateEphemeral: () => ({ privateKey: ephPrivate, publicKey: createPublicKey(ephPrivate) }),
     });
     const view = holder.create();
-    expect(view).toEqual({ challenge: unlockKat.challenge, keyId: 7, expiresAt: "2026-01-01T01:00:00.000Z" });
-    expect(holder.attempt(unlockKat.code.toLowerCase().replace(/(.{4})/, "$1-"))).toEqual({
+    expect(view).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      challenge: unlockKat.challenge,
+      keyId: 7,
+      expiresAt: "2026-01-01T01:00:00.000Z",
+    });
+    expect(holder.attempt(unlockKat.code.toLowerCase().replace(/(.{4})/, "$1-"), view.id)).toEqual({
       ok: true,
       keyId: 7,
     });

@@ -58,7 +58,13 @@ export class MemoryAccounts implements AccountService {
     throw new NotFoundError();
   }
   deleteUser(): void {}
-  createToken(): { token: string; name: string; expiresAt: string } {
+  createToken(): { token: string; id: string; name: string; expiresAt: string } {
+    throw new NotFoundError();
+  }
+  listTokens(): [] {
+    return [];
+  }
+  revokeToken(): void {
     throw new NotFoundError();
   }
   openSetupWindow(): void {

@@ -48,25 +48,42 @@ describe("support unlock", () => {
     noSecrets(h, code, out.setupToken ?? "");
   });
 
-  it("a wrong code uses a try; after 3 the challenge is dead even for the right code", async () => {
+  it("a wrong code uses a try of the challenge it names; after 3 it is dead even for the right code", async () => {
     const h = fresh();
-    const { challenge } = h.service.createChallenge();
+    const { challenge, id } = h.service.createChallenge();
     const right = vendorCode(challenge);
     const wrong = right === "AAAAAAAA" ? "BBBBBBBB" : "AAAAAAAA";
     for (const left of [2, 1, 0]) {
-      await expectRefused(h, h.service.unlock(wrong), "wrong_code");
+      await expectRefused(h, h.service.unlock(wrong, id), "wrong_code");
       expect(h.audit.last()?.fields.triesLeft).toBe(left);
     }
-    await expectRefused(h, h.service.unlock(right), "challenge_exhausted");
+    await expectRefused(h, h.service.unlock(right, id), "challenge_exhausted");
     noSecrets(h, right);
+  });
+
+  it("a wrong code without an id uses no try, and is allowed once per interval", async () => {
+    const h = fresh();
+    const { challenge, id } = h.service.createChallenge();
+    const right = vendorCode(challenge);
+    const wrong = right === "AAAAAAAA" ? "BBBBBBBB" : "AAAAAAAA";
+    await expectRefused(h, h.service.unlock(wrong), "wrong_code");
+    await expect(h.service.unlock(wrong)).rejects.toBeInstanceOf(TooManyRequestsError);
+    h.clock.advance(10_000);
+    await expectRefused(h, h.service.unlock(wrong), "wrong_code");
+    // Still three tries for its creator.
+    await expectRefused(h, h.service.unlock(wrong, id), "wrong_code");
+    expect(h.audit.last()?.fields.triesLeft).toBe(2);
+    h.clock.advance(10_000);
+    await h.service.unlock(right);
+    expect(h.accounts.resets).toHaveLength(1);
   });
 
   it("a used challenge cannot be used again", async () => {
     const h = fresh();
-    const { challenge } = h.service.createChallenge();
+    const { challenge, id } = h.service.createChallenge();
     const code = vendorCode(challenge);
-    await h.service.unlock(code);
-    await expectRefused(h, h.service.unlock(code), "challenge_used");
+    await h.service.unlock(code, id);
+    await expectRefused(h, h.service.unlock(code, id), "challenge_used");
     expect(h.accounts.resets).toHaveLength(1);
   });
 
@@ -85,7 +102,7 @@ describe("support unlock", () => {
     expect(before.accounts.resets).toHaveLength(0);
   });
 
-  it("a new challenge at most every 10 s, and it replaces the old one", async () => {
+  it("a new challenge at most every 10 s; it lives next to the old one and replaces nothing", async () => {
     const h = fresh();
     const first = h.service.createChallenge();
     h.clock.advance(4_000);
@@ -102,8 +119,10 @@ describe("support unlock", () => {
     h.clock.advance(6_000);
     const second = h.service.createChallenge();
     expect(second.challenge).not.toBe(first.challenge);
-    await expectRefused(h, h.service.unlock(vendorCode(first.challenge)), "wrong_code");
-    await h.service.unlock(vendorCode(second.challenge));
+    expect(second.id).not.toBe(first.id);
+    // A wrong guess on the second does not touch the first.
+    await expectRefused(h, h.service.unlock(vendorCode(first.challenge), second.id), "wrong_code");
+    await h.service.unlock(vendorCode(first.challenge), first.id);
     expect(h.accounts.resets).toHaveLength(1);
   });
 

@@ -7,7 +7,7 @@ import { StoreUnavailableError } from "../../daemon/errors.js";
 import { EMPTY_RECORD } from "../../daemon/policy/lockout.js";
 import { CredentialStore } from "../../daemon/store/credential-store.js";
 import { openDatabase } from "../../daemon/store/db.js";
-import { MAX_UNKNOWN_ROWS } from "../../daemon/store/lockout-repo.js";
+import { DEFAULT_MAX_ROWS } from "../../daemon/store/lockout-repo.js";
 import { migrations } from "../../daemon/store/migrations/index.js";
 import { makeTempDir } from "../helpers/credentials.js";
 
@@ -35,7 +35,7 @@ describe("credential store", () => {
       expect(s.db.pragma("synchronous", { simple: true })).toBe(2);
       expect(s.db.pragma("secure_delete", { simple: true })).toBe(1);
       expect(s.db.pragma("foreign_keys", { simple: true })).toBe(1);
-      expect(s.db.pragma("user_version", { simple: true })).toBe(migrations.length);
+      expect(s.db.pragma("user_version", { simple: true })).toBe(migrations.at(-1)?.version);
       expect(s.meta()).toEqual({ generation: 1, lastReset: null, compactPending: false });
     } finally {
       s.close();
@@ -130,23 +130,28 @@ describe("credential store", () => {
     }
   });
 
-  it("keeps lockout rows across reopen and bounds the rows of unknown names", () => {
+  it("keeps lockout rows across reopen and bounds them, known and unknown names alike", () => {
     const file = tmpFile();
     let s = CredentialStore.open(file);
     s.insertAccount(account("owner"));
     s.lockout.put("owner", { ...EMPTY_RECORD, failures: 4, lastFailureAt: 1000 });
-    for (let i = 0; i < MAX_UNKNOWN_ROWS + 50; i++) {
-      s.lockout.put(`ghost${i}`, { ...EMPTY_RECORD, failures: 1, lastFailureAt: 1000 + i });
+    s.lockout.put("ghost", { ...EMPTY_RECORD, failures: 4, lastFailureAt: 1000 });
+    // A locked row outlives unlocked ones, whoever it belongs to.
+    s.lockout.put("locked-ghost", { ...EMPTY_RECORD, lockedUntil: 10_000, lockMs: 8000, lastFailureAt: 999 });
+    for (let i = 0; i < DEFAULT_MAX_ROWS + 50; i++) {
+      s.lockout.put(`noise${i}`, { ...EMPTY_RECORD, failures: 1, lastFailureAt: 1001 + i });
     }
     s.lockout.prune(2000, 86_400_000);
     s.close();
     s = CredentialStore.open(file);
     try {
-      expect(s.lockout.get("owner")?.failures).toBe(4);
-      expect(s.lockout.get("ghost0")).toBeUndefined();
-      expect(s.lockout.get(`ghost${MAX_UNKNOWN_ROWS + 49}`)?.failures).toBe(1);
+      // The oldest went, the account's row exactly like the made-up name's: no oracle.
+      expect(s.lockout.get("owner")).toBeUndefined();
+      expect(s.lockout.get("ghost")).toBeUndefined();
+      expect(s.lockout.get("locked-ghost")?.lockedUntil).toBe(10_000);
+      expect(s.lockout.get(`noise${DEFAULT_MAX_ROWS + 49}`)?.failures).toBe(1);
       const n = s.db.prepare("SELECT count(*) AS n FROM lockout").get() as { n: number };
-      expect(n.n).toBe(MAX_UNKNOWN_ROWS + 1);
+      expect(n.n).toBe(DEFAULT_MAX_ROWS);
     } finally {
       s.close();
     }

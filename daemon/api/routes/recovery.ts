@@ -54,8 +54,8 @@ export function recoveryRoutes(): Route[] {
       methods: {
         POST: async (ctx) => {
           const recovery = recoveryOf(ctx);
-          const { code } = await ctx.body(unlockBody);
-          return resetReply(await recovery.unlock(code));
+          const { code, challengeId } = await ctx.body(unlockBody);
+          return resetReply(await recovery.unlock(code, challengeId));
         },
       },
     },
@@ -63,11 +63,19 @@ export function recoveryRoutes(): Route[] {
       path: "/v1/recovery/request",
       query: ["usb"],
       methods: {
+        // Reading never creates or replaces a request (issue 12); ?usb=1 copies the live one.
         GET: async (ctx) => {
           const recovery = recoveryOf(ctx);
           const usb = queryFlag(ctx.query, "usb");
-          const view = await recovery.resetRequest({ usb });
+          const view = await recovery.liveResetRequest({ usb });
           return { status: 200, body: { request: view.request, usbFile: view.usbFile } };
+        },
+        POST: async (ctx) => {
+          const recovery = recoveryOf(ctx);
+          const usb = queryFlag(ctx.query, "usb");
+          await ctx.noBody();
+          const view = await recovery.resetRequest({ usb });
+          return { status: 201, body: { request: view.request, usbFile: view.usbFile } };
         },
       },
     },

@@ -1,14 +1,27 @@
 // GET /v1/status: open to every caller (first-boot recorders must be able to ask what to do).
+import type { IncomingMessage } from "node:http";
+import { bearerToken } from "../auth.js";
+import type { ApiDeps } from "../deps.js";
 import type { Route } from "../router.js";
+
+function isAdmin(deps: ApiDeps, req: IncomingMessage): boolean {
+  if (req.headers.authorization === undefined) return false;
+  try {
+    return deps.accounts.authenticate(bearerToken(req)).role === "admin";
+  } catch {
+    return false;
+  }
+}
 
 export function statusRoutes(): Route[] {
   return [
     {
       path: "/v1/status",
       methods: {
-        GET: async ({ deps }) => {
+        GET: async ({ deps, req }) => {
           const s = deps.accounts.status();
-          const locked = s.lockout.lockedAccounts;
+          // Strangers see counts only: a locked username tells them the name exists (issue 12).
+          const admin = isAdmin(deps, req);
           return {
             status: 200,
             body: {
@@ -17,8 +30,9 @@ export function statusRoutes(): Route[] {
               accounts: s.accounts,
               setupWindow: s.setupWindow,
               lockout: {
-                locked: locked.length > 0,
-                lockedAccounts: locked,
+                locked: s.lockout.lockedCount > 0,
+                lockedCount: s.lockout.lockedCount,
+                ...(admin ? { lockedAccounts: s.lockout.lockedAccounts } : {}),
                 // What a locked-out owner can do about it; empty when the device has no factory data.
                 recoveryPaths: deps.recovery ? [...deps.recovery.offeredPaths()] : ["button"],
               },

@@ -1,6 +1,6 @@
 // User and API-token management, for admins (SPEC 8).
 import { ValidationError } from "../../errors.js";
-import { requireAdmin } from "../auth.js";
+import { authenticate, requireAdmin } from "../auth.js";
 import type { Route } from "../router.js";
 import { createTokenBody, createUserBody, usernameSchema } from "../schemas.js";
 
@@ -35,11 +35,32 @@ export function userRoutes(): Route[] {
     },
     {
       path: "/v1/tokens",
+      query: ["user"],
       methods: {
+        GET: async (ctx) => {
+          const who = authenticate(ctx.deps.accounts, ctx.req);
+          const user = ctx.query.get("user") ?? undefined;
+          if (user !== undefined && !usernameSchema.safeParse(user).success) {
+            throw new ValidationError("invalid username");
+          }
+          return { status: 200, body: { tokens: ctx.deps.accounts.listTokens(who, user) } };
+        },
         POST: async (ctx) => {
           const who = requireAdmin(ctx.deps.accounts, ctx.req);
           const req = await ctx.body(createTokenBody);
           return { status: 201, body: ctx.deps.accounts.createToken(who, req) };
+        },
+      },
+    },
+    {
+      path: "/v1/tokens/:id",
+      methods: {
+        DELETE: async (ctx) => {
+          const who = authenticate(ctx.deps.accounts, ctx.req);
+          await ctx.noBody();
+          const id = ctx.params.id ?? "";
+          ctx.deps.accounts.revokeToken(who, id);
+          return { status: 200, body: { revoked: true, id } };
         },
       },
     },

@@ -1,4 +1,4 @@
-// recoveryctl audit [--limit N] [--since SEQ] [--verify]
+// recoveryctl audit [--limit N] [--since SEQ] [--log general|security|all] [--verify]
 import { checkFlags, intFlag } from "../args.js";
 import { authedApi, type Ctx, emit } from "../context.js";
 import { UsageError } from "../exit.js";
@@ -11,14 +11,23 @@ interface Entry {
   [k: string]: unknown;
 }
 
+interface Problem {
+  seq: number | null;
+  file: string;
+  line: number;
+  problem: string;
+  log?: string;
+}
+
 interface Verify {
   ok: boolean;
   entries: number;
-  firstBad?: { seq: number | null; file: string; line: number; problem: string };
+  firstBad?: Problem;
+  problems?: Problem[];
 }
 
 export async function auditCommand(ctx: Ctx): Promise<number> {
-  checkFlags(ctx.args, ["verify", "limit", "since"], "audit");
+  checkFlags(ctx.args, ["verify", "limit", "since", "log"], "audit");
   if (ctx.args.positionals.length > 1) throw new UsageError("audit takes no arguments", "audit");
   if (ctx.args.flags.has("verify")) {
     if (ctx.args.flags.has("limit") || ctx.args.flags.has("since")) {
@@ -27,10 +36,14 @@ export async function auditCommand(ctx: Ctx): Promise<number> {
     const body = await authedApi<Verify>(ctx, { path: "/v1/audit/verify" });
     emit(ctx, body, () => {
       if (body.ok) return `Audit log intact: ${body.entries} entries, chain verified.`;
-      const b = body.firstBad;
-      return b
-        ? `AUDIT LOG TAMPERED: first bad entry seq ${b.seq ?? "?"} (${b.file}, line ${b.line}): ${b.problem}`
-        : "AUDIT LOG TAMPERED";
+      const all = body.problems ?? (body.firstBad ? [body.firstBad] : []);
+      if (all.length === 0) return "AUDIT LOG TAMPERED";
+      return all
+        .map(
+          (b) =>
+            `AUDIT LOG TAMPERED: first bad entry seq ${b.seq ?? "?"} (${b.log ? `${b.log} log, ` : ""}${b.file}, line ${b.line}): ${b.problem}`,
+        )
+        .join("\n");
     });
     // A broken chain is a refusal a script must notice.
     return body.ok ? 0 : 1;
@@ -40,6 +53,13 @@ export async function auditCommand(ctx: Ctx): Promise<number> {
   const since = intFlag(ctx.args, "since", 0, Number.MAX_SAFE_INTEGER);
   if (limit !== undefined) params.set("limit", String(limit));
   if (since !== undefined) params.set("sinceSeq", String(since));
+  const log = ctx.args.flags.get("log");
+  if (log !== undefined) {
+    if (log !== "general" && log !== "security" && log !== "all") {
+      throw new UsageError("--log is general, security or all", "audit");
+    }
+    params.set("log", log);
+  }
   const q = params.toString() ? `?${params}` : "";
   const body = await authedApi<{ entries: Entry[] }>(ctx, { path: `/v1/audit${q}` });
   emit(ctx, body, () =>
@@ -50,10 +70,11 @@ export async function auditCommand(ctx: Ctx): Promise<number> {
 
 /** `seq  time  event  key=value ...`; the chain hashes are for --verify, not for reading. */
 function entryLine(e: Entry): string {
-  const { seq, at, ts, event, prev: _prev, hash: _hash, fields, ...rest } = e;
+  const { seq, at, ts, event, prev: _prev, hash: _hash, fields, log: _log, ...rest } = e;
   const all = { ...(typeof fields === "object" && fields !== null ? fields : {}), ...rest };
   const text = Object.entries(all)
     .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
     .join(" ");
-  return `${String(seq).padStart(6)}  ${at ?? ts ?? ""}  ${event ?? ""}${text ? `  ${text}` : ""}`;
+  const where = typeof e.log === "string" ? `${e.log.slice(0, 3)} ` : "";
+  return `${where}${String(seq).padStart(6)}  ${at ?? ts ?? ""}  ${event ?? ""}${text ? `  ${text}` : ""}`;
 }

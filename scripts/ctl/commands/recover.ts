@@ -1,9 +1,10 @@
 // recoveryctl recover security-code | challenge | unlock [CODE] | request [--usb] [--out FILE] | grant FILE
 import { readFile, writeFile } from "node:fs/promises";
 import { checkFlags, stringFlag } from "../args.js";
+import { ApiError } from "../client.js";
 import { api, type Ctx, emit } from "../context.js";
 import { UsageError } from "../exit.js";
-import { tokenFilePath, writeTokenFile } from "../token-file.js";
+import { readTokenFile, tokenFilePath, writeTokenFile } from "../token-file.js";
 
 interface ResetAnswer {
   setupToken: string | null;
@@ -33,10 +34,13 @@ export async function recoverCommand(ctx: Ctx): Promise<number> {
     case "challenge": {
       checkFlags(ctx.args, [], "recover");
       noArg(arg);
-      const body = await api<{ challenge: string; expiresAt: string }>(ctx, {
+      const body = await api<{ id: string; challenge: string; expiresAt: string }>(ctx, {
         method: "POST",
         path: "/v1/recovery/challenge",
       });
+      // Only this caller learns the id; `recover unlock` names it so that nobody else's wrong
+      // guesses can use up this challenge's tries.
+      if (typeof body.id === "string") await writeTokenFile(tokenFilePath(ctx.env, "challenge"), body.id);
       emit(ctx, body, () =>
         [
           "Give this challenge to support:",
@@ -50,21 +54,31 @@ export async function recoverCommand(ctx: Ctx): Promise<number> {
       return 0;
     }
     case "unlock": {
-      checkFlags(ctx.args, [], "recover");
+      checkFlags(ctx.args, ["challenge-id"], "recover");
       // The code is single-use and bound to this daemon's challenge, so argv is acceptable; the
       // prompt is the default.
       const code = arg ?? (await ctx.secrets.read("Unlock code from support"));
+      const challengeId =
+        stringFlag(ctx.args, "challenge-id") ?? (await readTokenFile(tokenFilePath(ctx.env, "challenge")));
+      const body = challengeId ? { code, challengeId } : { code };
       return resetDone(
         ctx,
-        await api<ResetAnswer>(ctx, { method: "POST", path: "/v1/recovery/unlock", body: { code } }),
+        await api<ResetAnswer>(ctx, { method: "POST", path: "/v1/recovery/unlock", body }),
       );
     }
     case "request": {
       checkFlags(ctx.args, ["usb", "out"], "recover");
       noArg(arg);
       const usb = ctx.args.flags.has("usb");
+      const reqPath = `/v1/recovery/request${usb ? "?usb=1" : ""}`;
+      // Create one; while one is pending (409), that one is the request to send.
       const body = await api<{ request: unknown; usbFile: string | null }>(ctx, {
-        path: `/v1/recovery/request${usb ? "?usb=1" : ""}`,
+        method: "POST",
+        path: reqPath,
+      }).catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === "request_pending")
+          return api<{ request: unknown; usbFile: string | null }>(ctx, { path: reqPath });
+        throw err;
       });
       const out = stringFlag(ctx.args, "out");
       // The file is the request document itself, exactly what the vendor's tool signs.

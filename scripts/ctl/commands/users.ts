@@ -1,4 +1,4 @@
-// recoveryctl users [list|add NAME --role R|delete NAME] and token create NAME: admin calls.
+// recoveryctl users [list|add NAME --role R|delete NAME] and token create NAME|list|revoke ID.
 import { checkFlags, intFlag, stringFlag } from "../args.js";
 import { authedApi, type Ctx, emit } from "../context.js";
 import { UsageError } from "../exit.js";
@@ -69,16 +69,19 @@ function table(users: UserView[]): string {
 }
 
 export async function tokenCommand(ctx: Ctx): Promise<number> {
-  checkFlags(ctx.args, ["ttl-days"], "token");
-  const [, sub, name, extra] = ctx.args.positionals;
+  checkFlags(ctx.args, ["ttl-days", "user"], "token");
+  const [, sub, arg, extra] = ctx.args.positionals;
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, "token");
+  if (sub === "list") return tokenList(ctx, arg);
+  if (sub === "revoke") return tokenRevoke(ctx, arg);
   if (sub !== "create")
     throw new UsageError(sub ? `unknown token command "${sub}"` : "token needs a command", "token");
+  const name = arg;
   if (!name || !/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
     throw new UsageError("token create needs a NAME (1-64 letters, digits, dot, underscore, dash)", "token");
   }
-  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, "token");
   const ttlDays = intFlag(ctx.args, "ttl-days", 1, 3650);
-  const body = await authedApi<{ token: string; name: string; expiresAt: string }>(ctx, {
+  const body = await authedApi<{ token: string; id: string; name: string; expiresAt: string }>(ctx, {
     method: "POST",
     path: "/v1/tokens",
     body: ttlDays === undefined ? { name } : { name, ttlDays },
@@ -86,7 +89,52 @@ export async function tokenCommand(ctx: Ctx): Promise<number> {
   emit(
     ctx,
     body,
-    () => `API token "${body.name}" (expires ${body.expiresAt}); shown only once:\n${body.token}`,
+    () =>
+      `API token "${body.name}" id ${body.id} (expires ${body.expiresAt}); shown only once:\n${body.token}`,
   );
+  return 0;
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  username: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string;
+}
+
+async function tokenList(ctx: Ctx, extra: string | undefined): Promise<number> {
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, "token");
+  const user = ctx.args.flags.get("user");
+  const q = typeof user === "string" ? `?user=${encodeURIComponent(user)}` : "";
+  const body = await authedApi<{ tokens: TokenRow[] }>(ctx, { path: `/v1/tokens${q}` });
+  emit(ctx, body, () => {
+    if (body.tokens.length === 0) return "(no API tokens)";
+    const w = Math.max(4, ...body.tokens.map((t) => t.name.length));
+    const rows = body.tokens.map(
+      (t) =>
+        `${t.id}  ${t.name.padEnd(w)}  ${t.createdAt}  ${(t.lastUsedAt ?? "never").padEnd(24)}  ${t.expiresAt}`,
+    );
+    return [
+      `${"ID".padEnd(16)}  ${"NAME".padEnd(w)}  ${"CREATED".padEnd(24)}  ${"LAST USED".padEnd(24)}  EXPIRES`,
+      ...rows,
+    ].join("\n");
+  });
+  return 0;
+}
+
+async function tokenRevoke(ctx: Ctx, id: string | undefined): Promise<number> {
+  if (!id || !/^[0-9a-f]{16}$/.test(id)) {
+    throw new UsageError(
+      "token revoke needs an ID (16 hex characters, from `recoveryctl token list`)",
+      "token",
+    );
+  }
+  const body = await authedApi<{ revoked: boolean; id: string }>(ctx, {
+    method: "DELETE",
+    path: `/v1/tokens/${id}`,
+  });
+  emit(ctx, body, () => `API token ${body.id} revoked.`);
   return 0;
 }

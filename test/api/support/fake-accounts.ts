@@ -22,6 +22,7 @@ import type {
   ResetReason,
   Role,
   SetupRequest,
+  TokenView,
   UserView,
 } from "../../../daemon/services.js";
 
@@ -64,6 +65,7 @@ export class FakeAccounts implements AccountService {
       accounts: this.users.size,
       setupWindow: { open, closesAt: open && this.windowClosesAt ? iso(this.windowClosesAt) : null },
       lockout: {
+        lockedCount: [...this.users.values()].filter((u) => u.lockedUntil > now).length,
         lockedAccounts: [...this.users.values()]
           .filter((u) => u.lockedUntil > now)
           .map((u) => ({
@@ -150,7 +152,30 @@ export class FakeAccounts implements AccountService {
     const token = `rt_${randomBytes(24).toString("base64url")}`;
     const expiresAt = iso(this.now() + (req.ttlDays ?? 90) * 86_400_000);
     this.sessions.set(token, { username: who.username, role: who.role, kind: "api-token", expiresAt });
-    return { token, name: req.name, expiresAt };
+    return { token, id: token.slice(3, 19), name: req.name, expiresAt };
+  }
+
+  listTokens(who: Principal): TokenView[] {
+    return [...this.sessions]
+      .filter(([, p]) => p.kind === "api-token" && p.username === who.username)
+      .map(([t, p]) => ({
+        id: t.slice(3, 19),
+        name: "token",
+        username: p.username,
+        createdAt: p.expiresAt,
+        lastUsedAt: null,
+        expiresAt: p.expiresAt,
+      }));
+  }
+
+  revokeToken(_who: Principal, id: string): void {
+    for (const [t, p] of this.sessions) {
+      if (p.kind === "api-token" && t.slice(3, 19) === id) {
+        this.sessions.delete(t);
+        return;
+      }
+    }
+    throw new NotFoundError("no such token");
   }
 
   openSetupWindow(_reason: string): void {

@@ -7,7 +7,13 @@ import type {
   RecoveryApi,
   ResetGrantDoc,
 } from "../../../daemon/api/deps.js";
-import { LockedError, RecoveryRefusedError, TooManyRequestsError } from "../../../daemon/errors.js";
+import {
+  ConflictError,
+  LockedError,
+  NotFoundError,
+  RecoveryRefusedError,
+  TooManyRequestsError,
+} from "../../../daemon/errors.js";
 import type { AccountService, ResetOutcome } from "../../../daemon/services.js";
 import { SECURITY_CODE } from "./fake-accounts.js";
 
@@ -53,7 +59,13 @@ export class FakeRecovery implements RecoveryApi {
   }
 
   resetRequest(opts: { usb: boolean }) {
+    if (this.nonce !== null) throw new ConflictError("a reset request is pending", "request_pending");
     this.nonce = "n".repeat(22);
+    return this.liveResetRequest(opts);
+  }
+
+  liveResetRequest(opts: { usb: boolean }) {
+    if (this.nonce === null) throw new NotFoundError("no reset request is pending", "no_request");
     return {
       request: {
         type: "recoveryd-reset-request",
