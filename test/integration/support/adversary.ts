@@ -18,6 +18,8 @@ export const ADMIN = { username: "owner", password: "violet tractor harbour 1987
 export function spawnWithFactory(opts: SpawnOptions = {}): Promise<DaemonProcess> {
   return spawnDaemon({
     ...opts,
+    // A fresh store opens its window at start (opt-in), so provision() can claim it.
+    config: { setupWindow: { openAtBoot: true }, ...opts.config },
     env: { RECOVERYD_FACTORY: path.join(fixtures, "factory-data.json"), ...opts.env },
   });
 }
