@@ -11,6 +11,7 @@ import { findConfigFile, loadConfigFile, parseConfig, resolvePaths } from "./con
 import type { Config } from "./config/schema.js";
 import { EventBus } from "./events.js";
 import { createLogger, type Logger } from "./log.js";
+import { DaemonMail, NoticeTap } from "./mail/index.js";
 import { PressController } from "./press/controller.js";
 import { handlePressAction } from "./press-actions.js";
 import { loadFactoryData } from "./recovery/factory-data.js";
@@ -66,12 +67,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let storeError = "";
   // The controller exists only once the board is up; state changes before that just wait for it.
   let controllerRef: PressController | undefined;
+  // Audited account events (setup, password change, lockout) become mailed notices (issue 16).
+  const noticeTap = new NoticeTap(audit);
   const opened = await openAccounts({
     stateDir: paths.stateDir,
     config,
     clock,
     log,
-    audit,
+    audit: noticeTap,
     context: factory ? { deviceId: factory.deviceId, model: factory.model, brand: factory.brand } : {},
     securityCode: {
       verify: (code: string) => recoveryRef?.securityCode.verify(code) ?? Promise.resolve(false),
@@ -88,6 +91,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     return null;
   });
   const accounts: AccountService = opened ?? unavailableAccounts(storeError);
+  const mail = opened
+    ? new DaemonMail({
+        config,
+        env: opts.env,
+        accounts: opened,
+        clock,
+        log,
+        audit,
+        device: { deviceId: factory?.deviceId, model: factory?.model },
+        report: async () => weeklyLines(opened.status(), await audit.verifyAsync()),
+      })
+    : null;
+  if (mail) noticeTap.attach(mail);
   const recovery = createRecovery({ stateDir: paths.stateDir, config, clock, log, audit, accounts, factory });
   recoveryRef = recovery;
   if (opened) await recovery.resumeIfPending();
@@ -131,10 +147,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       // The API reads entries as plain records; the log's entry type is an interface.
       audit: { read: (o) => audit.read(o).map((e) => ({ ...e })), verify: () => audit.verifyAsync() },
       events,
+      mail: mail?.service,
     },
     log,
     clock,
   });
+  mail?.start();
 
   const status = opened ? accounts.status() : { state: "unavailable", generation: 0 };
   controller.setIndicatorState({ firstBoot: status.state === "first-boot", fault: opened ? null : "store" });
@@ -161,6 +179,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       controller.close();
       await board.close();
       recovery.close();
+      mail?.close();
       opened?.close();
       audit.record("shutdown", { reason });
       audit.close();
@@ -176,4 +195,16 @@ function rebuildStoreAndRestart(action: string, stateDir: string, audit: AuditSi
   audit.record("store-rebuilt", { action, removed: removed.length });
   log.warn({ removed }, "broken credential store removed by the reset button: restarting to first boot");
   log.flush(() => process.exit(EXIT_RESTART));
+}
+
+function weeklyLines(
+  s: ReturnType<AccountService["status"]>,
+  verify: { ok: boolean; entries: number },
+): string[] {
+  return [
+    `State: ${s.state}, credential generation ${s.generation}, ${s.accounts} account(s).`,
+    `Last reset: ${s.lastReset ? `${s.lastReset.at} (${s.lastReset.reason})` : "never"}.`,
+    `Locked accounts now: ${s.lockout.lockedAccounts.length}.`,
+    `Audit log: ${verify.ok ? "intact" : "DAMAGED"} (${verify.entries} entries).`,
+  ];
 }

@@ -16,6 +16,7 @@ import { CredentialStore } from "../store/credential-store.js";
 import type { RecoveryPending } from "../store/recovery-pending.js";
 import { openKeyring } from "./keyring.js";
 import { LoginGuard } from "./login-guard.js";
+import type { MailAccountPort } from "./mail-port.js";
 import { chooseParams } from "./params.js";
 import { AccountServiceImpl, type AccountStats, type DeviceContext } from "./service.js";
 import { SetupGate } from "./setup-gate.js";
@@ -45,6 +46,7 @@ export interface OpenedAccounts extends AccountService {
   /** Pending recovery state (e.g. a reset request's nonce): survives restarts, dies with every reset. */
   readonly recoveryPending: RecoveryPending;
   stats(): AccountStats;
+  readonly mailPort: MailAccountPort;
 }
 
 export async function openAccounts(opts: OpenAccountsOptions): Promise<OpenedAccounts> {

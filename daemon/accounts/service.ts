@@ -33,6 +33,7 @@ import type { RecoveryPending } from "../store/recovery-pending.js";
 import { AccountCore, type AccountServiceDeps, type AccountStats } from "./core.js";
 import { rotateKeyring } from "./keyring.js";
 import { loginKey } from "./login-guard.js";
+import { type MailAccountPort, mailAccountPort } from "./mail-port.js";
 import { UserAdmin } from "./users.js";
 import {
   optionalString,
@@ -72,6 +73,11 @@ export class AccountServiceImpl implements AccountService {
   get recoveryPending(): RecoveryPending {
     this.core.ensureOpen();
     return this.d.store.recoveryPending;
+  }
+
+  /** For the mail module (forgot password, registered addresses). */
+  get mailPort(): MailAccountPort {
+    return mailAccountPort(this.core);
   }
 
   get calibration(): CalibrationResult | null {

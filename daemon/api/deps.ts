@@ -4,6 +4,7 @@
 
 import type { EventBus } from "../events.js";
 import type { AccountService, ResetOutcome } from "../services.js";
+import type { BackupApi, MailApi } from "./deps-extra.js";
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -73,4 +74,7 @@ export interface ApiDeps {
   /** Absent in tests that do not care: audit calls answer 503. */
   audit?: AuditApi | undefined;
   events: EventBus;
+  /** Email address and forgot password (issue 16); absent: those calls answer 503 (forgot: 202). */
+  mail?: MailApi | undefined;
+  backup?: BackupApi | undefined;
 }

@@ -2,6 +2,7 @@
 import type { Route } from "./router.js";
 import { auditRoutes } from "./routes/audit.js";
 import { type EventStreams, eventRoutes } from "./routes/events.js";
+import { mailRoutes } from "./routes/mail.js";
 import { recoveryRoutes } from "./routes/recovery.js";
 import { sessionRoutes } from "./routes/session.js";
 import { statusRoutes } from "./routes/status.js";
@@ -13,6 +14,7 @@ export function allRoutes(streams: EventStreams): Route[] {
     ...sessionRoutes(),
     ...userRoutes(),
     ...recoveryRoutes(),
+    ...mailRoutes(),
     ...auditRoutes(),
     ...eventRoutes(streams),
   ];

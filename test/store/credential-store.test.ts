@@ -35,7 +35,7 @@ describe("credential store", () => {
       expect(s.db.pragma("synchronous", { simple: true })).toBe(2);
       expect(s.db.pragma("secure_delete", { simple: true })).toBe(1);
       expect(s.db.pragma("foreign_keys", { simple: true })).toBe(1);
-      expect(s.db.pragma("user_version", { simple: true })).toBe(migrations.length);
+      expect(s.db.pragma("user_version", { simple: true })).toBe(migrations.at(-1)?.version);
       expect(s.meta()).toEqual({ generation: 1, lastReset: null, compactPending: false });
     } finally {
       s.close();
