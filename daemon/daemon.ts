@@ -6,6 +6,7 @@ import { createBoard } from "../hal/index.js";
 import { openAccounts } from "./accounts/open.js";
 import { startApiServer } from "./api/server.js";
 import { openAuditLog } from "./audit/index.js";
+import { BackupService } from "./backup/service.js";
 import { type Clock, systemClock } from "./clock.js";
 import { findConfigFile, loadConfigFile, parseConfig, resolvePaths } from "./config/load.js";
 import type { Config } from "./config/schema.js";
@@ -21,6 +22,7 @@ import { EXIT_RESTART, removeCredentialStore, unavailableAccounts } from "./stor
 import { createNotifier } from "./systemd/notify.js";
 import { installTestHooks } from "./test-hooks.js";
 import { deprioritizeHelperThreads } from "./thread-priority.js";
+import { PRODUCT_VERSION } from "./version.js";
 
 export interface DaemonOptions {
   env: NodeJS.ProcessEnv;
@@ -107,6 +109,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const recovery = createRecovery({ stateDir: paths.stateDir, config, clock, log, audit, accounts, factory });
   recoveryRef = recovery;
   if (opened) await recovery.resumeIfPending();
+  const backup = new BackupService({
+    restorePaths: config.factoryReset.restore.map((r) => r.path),
+    preserve: config.factoryReset.preserve,
+    credentialPaths: [paths.stateDir, ...(paths.factoryPath ? [paths.factoryPath] : [])],
+    stateDir: paths.stateDir,
+    defaultDir: config.recovery.usbDir,
+    model: factory?.model ?? null,
+    deviceId: factory?.deviceId ?? null,
+    productVersion: PRODUCT_VERSION,
+    clock,
+    log,
+    audit,
+  });
+  // A restore a kill interrupted is finished (or rolled back) before anything reads the config.
+  await backup.resumeIfPending();
 
   const board = await createBoard(config, {
     runtimeDir: paths.runtimeDir,
@@ -148,6 +165,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       audit: { read: (o) => audit.read(o).map((e) => ({ ...e })), verify: () => audit.verifyAsync() },
       events,
       mail: mail?.service,
+      backup,
     },
     log,
     clock,
