@@ -55,7 +55,7 @@ export interface RestoreRules {
 }
 
 function parseManifest(entry: TarEntry | undefined): Manifest {
-  if (!entry || entry.name !== "manifest.json" || entry.type !== "file")
+  if (entry?.name !== "manifest.json" || entry.type !== "file")
     throw new BackupError("manifest_invalid", "the archive does not start with manifest.json");
   let m: Partial<Manifest>;
   try {

@@ -257,12 +257,24 @@ describe("configuration backup", () => {
       ["bit flipped", { file: bad("flip.age", flipped), passphrase: PASSPHRASE }, "backup_corrupt"],
       [
         "another model",
-        { file: crafted("model", (m) => ((m.model = "NVR-16 OTHER"), [net])), identity },
+        {
+          file: crafted("model", (m) => {
+            m.model = "NVR-16 OTHER";
+            return [net];
+          }),
+          identity,
+        },
         "backup_model_mismatch",
       ],
       [
         "newer format",
-        { file: crafted("version", (m) => ((m.v = 2), [net])), identity },
+        {
+          file: crafted("version", (m) => {
+            m.v = 2;
+            return [net];
+          }),
+          identity,
+        },
         "backup_version_unsupported",
       ],
       [
@@ -293,12 +305,10 @@ describe("configuration backup", () => {
       [
         "hash mismatch",
         {
-          file: crafted(
-            "hash",
-            (m) => (
-              (((m.files as { sha256: string }[])[0] as { sha256: string }).sha256 = "0".repeat(64)), [net]
-            ),
-          ),
+          file: crafted("hash", (m) => {
+            ((m.files as { sha256: string }[])[0] as { sha256: string }).sha256 = "0".repeat(64);
+            return [net];
+          }),
           identity,
         },
         "backup_hash_mismatch",
