@@ -14,7 +14,7 @@ import {
 } from "./messages.js";
 import { Outbox } from "./outbox.js";
 import { MailRepo } from "./repo.js";
-import { MailService } from "./service.js";
+import { CODE_TTL_MS, MailService } from "./service.js";
 import { createSmtpTransport, type MailTransport } from "./transport.js";
 
 const WEEK = 7 * 24 * 3_600_000;
@@ -81,6 +81,7 @@ export class DaemonMail {
           audit: o.audit,
           retryMs: cfg.retrySeconds * 1000,
           giveUpMs: cfg.giveUpHours * 3_600_000,
+          lifetimeMs: { "forgot-code": CODE_TTL_MS, "verify-code": CODE_TTL_MS },
         })
       : null;
     this.service = new MailService({

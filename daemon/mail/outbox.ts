@@ -19,6 +19,8 @@ export interface OutboxOptions {
   audit: AuditSink;
   retryMs: number;
   giveUpMs: number;
+  /** Kinds whose content dies sooner (a code mail is useless once its code expired). */
+  lifetimeMs?: Record<string, number>;
 }
 
 export class Outbox {
@@ -99,6 +101,18 @@ export class Outbox {
     attempts: number;
   }): Promise<void> {
     const started = this.o.clock.now();
+    const lifetime = this.o.lifetimeMs?.[row.kind];
+    if (lifetime !== undefined && started - row.createdAt >= lifetime) {
+      // Its code has expired: the plaintext need not wait on disk any longer, nor be sent.
+      this.o.repo.sent(row.id);
+      this.o.audit.record("mail-gave-up", {
+        id: row.id,
+        kind: row.kind,
+        attempts: row.attempts,
+        error: "expired",
+      });
+      return;
+    }
     try {
       await this.o.transport.send({ to: row.recipient, subject: row.subject, text: row.body });
       this.o.repo.sent(row.id);
