@@ -8,6 +8,7 @@ import { writeRebuiltIntent } from "./accounts/rebuilt-intent.js";
 import { startApiServer } from "./api/server.js";
 import { settingsAnchorStore } from "./audit/anchor.js";
 import { openAuditTrail } from "./audit/trail.js";
+import { BackupService } from "./backup/service.js";
 import { type Clock, systemClock } from "./clock.js";
 import { findConfigFile, loadConfigFile, parseConfig, resolvePaths } from "./config/load.js";
 import type { Config } from "./config/schema.js";
@@ -16,6 +17,7 @@ import { EventBus } from "./events.js";
 import { EXIT_RESTART } from "./exit-codes.js";
 import { FaultSet, factoryFaultRecovery, readFactoryData } from "./faults.js";
 import { createLogger, type Logger } from "./log.js";
+import { DaemonMail, NoticeTap } from "./mail/index.js";
 import { PressController } from "./press/controller.js";
 import { handlePressAction } from "./press-actions.js";
 import { createRecovery } from "./recovery/service.js";
@@ -26,6 +28,7 @@ import { faultedAccounts, removeCredentialStore, type StoreFault, storeFaultOf }
 import { createNotifier } from "./systemd/notify.js";
 import { installTestHooks } from "./test-hooks.js";
 import { deprioritizeHelperThreads } from "./thread-priority.js";
+import { PRODUCT_VERSION } from "./version.js";
 
 export interface DaemonOptions {
   env: NodeJS.ProcessEnv;
@@ -111,12 +114,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   // the check is bound late so each side gets the other.
   let recoveryRef: ReturnType<typeof createRecovery> | undefined;
   let storeFault: StoreFault | null = null;
+  // Audited account events (setup, password change, lockout) become mailed notices (issue 16).
+  const noticeTap = new NoticeTap(audit);
   const opened = await openAccounts({
     stateDir: paths.stateDir,
     config,
     clock,
     log,
-    audit,
+    audit: noticeTap,
     context: factory ? { deviceId: factory.deviceId, model: factory.model, brand: factory.brand } : {},
     securityCode: {
       verify: (code: string) => recoveryRef?.securityCode.verify(code) ?? Promise.resolve(false),
@@ -142,9 +147,37 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     opened ?? faultedAccounts(storeFault ?? storeFaultOf(new Error("unknown")));
   // The audit chains' heads live in the credential store too: a cut tail is found at start.
   if (opened) audit.attachAnchor(settingsAnchorStore(opened.settings));
+  const mail = opened
+    ? new DaemonMail({
+        config,
+        env: opts.env,
+        accounts: opened,
+        clock,
+        log,
+        audit,
+        device: { deviceId: factory?.deviceId, model: factory?.model },
+        report: async () => weeklyLines(opened.status(), await audit.verifyAsync()),
+      })
+    : null;
+  if (mail) noticeTap.attach(mail);
   const recovery = createRecovery({ stateDir: paths.stateDir, config, clock, log, audit, accounts, factory });
   recoveryRef = recovery;
   if (opened) await recovery.resumeIfPending();
+  const backup = new BackupService({
+    restorePaths: config.factoryReset.restore.map((r) => r.path),
+    preserve: config.factoryReset.preserve,
+    credentialPaths: [paths.stateDir, ...(paths.factoryPath ? [paths.factoryPath] : [])],
+    stateDir: paths.stateDir,
+    defaultDir: config.recovery.usbDir,
+    model: factory?.model ?? null,
+    deviceId: factory?.deviceId ?? null,
+    productVersion: PRODUCT_VERSION,
+    clock,
+    log,
+    audit,
+  });
+  // A restore a kill interrupted is finished (or rolled back) before anything reads the config.
+  await backup.resumeIfPending();
 
   const board = await createBoard(config, {
     runtimeDir: paths.runtimeDir,
@@ -194,6 +227,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           },
           events,
           faults: () => faults.list(),
+          mail: mail?.service,
+          backup,
         },
         log,
         clock,
@@ -201,6 +236,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     stop: (server) => server.close(),
     onFault: (message) => (message ? faults.set("api-socket", message) : faults.clear("api-socket")),
   });
+  mail?.start();
 
   const status = accounts.status();
   firstBoot = status.state === "first-boot";
@@ -228,6 +264,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       controller.close();
       await board.close();
       recovery.close();
+      mail?.close();
       opened?.close();
       audit.record("shutdown", { reason });
       audit.close();
@@ -272,4 +309,16 @@ function rebuildStoreAndRestart(
   d.log.warn({ removed }, "broken credential store removed by the reset button: restarting to first boot");
   d.lock.release();
   d.log.flush(() => process.exit(EXIT_RESTART));
+}
+
+function weeklyLines(
+  s: ReturnType<AccountService["status"]>,
+  verify: { ok: boolean; entries: number },
+): string[] {
+  return [
+    `State: ${s.state}, credential generation ${s.generation}, ${s.accounts} account(s).`,
+    `Last reset: ${s.lastReset ? `${s.lastReset.at} (${s.lastReset.reason})` : "never"}.`,
+    `Locked accounts now: ${s.lockout.lockedAccounts.length}.`,
+    `Audit log: ${verify.ok ? "intact" : "DAMAGED"} (${verify.entries} entries).`,
+  ];
 }

@@ -138,6 +138,33 @@ export class GpioError extends RecoverydError {
   }
 }
 
+/** A forgot-password or email verification code that is wrong, used, locked or expired. */
+export class InvalidCodeError extends RecoverydError {
+  constructor(message = "the code is wrong, used or expired: request a new one") {
+    super("invalid_code", 400, message);
+  }
+}
+
+/** No mail relay is configured (or it cannot be used). */
+export class MailUnavailableError extends RecoverydError {
+  constructor(message = "no mail relay is configured on this recorder") {
+    super("mail_unavailable", 503, message);
+  }
+}
+
+/**
+ * A configuration backup was refused; `reason` names why (wrong_key, corrupt, model_mismatch,
+ * version_unsupported, credential_path, unknown_path, unsafe_entry, too_large, hash_mismatch,
+ * manifest_invalid, no_destination, io). The error code is `backup_<reason>`.
+ */
+export class BackupError extends RecoverydError {
+  readonly reason: string;
+  constructor(reason: string, message: string, status = 400) {
+    super(`backup_${reason}`, status, message, { reason });
+    this.reason = reason;
+  }
+}
+
 function showValue(value: unknown): string {
   if (value === undefined) return "(missing)";
   try {

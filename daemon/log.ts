@@ -22,7 +22,7 @@ const SAFE_KEYS = new Set([
   "codeLength",
 ]);
 /** Values that are secret whatever key holds them: argon2 PHC strings and HTTP bearer credentials. */
-const SECRET_VALUE = /\$argon2(id|i|d)\$|^\s*bearer\s+[\w.~+/=-]{8,}\s*$/i;
+const SECRET_VALUE = /\$argon2(id|i|d)\$|^\s*bearer\s+[\w.~+/=-]{8,}\s*$|AGE-SECRET-KEY-/i;
 /** Deeper than this, a branch is cut: a secret must not survive just by being nested deeply. */
 const MAX_DEPTH = 8;
 export const REDACTED = "[redacted]";

@@ -300,6 +300,8 @@ export function renderFieldCardMarkdown(cfg: Config, svgPath = "docs/field-card.
     "",
     `A button already held when the recorder starts is timed from start-up, and any reset it reaches also needs the confirming short press; a button that stays down never resets anything. Each threshold belongs to the tier it starts (exactly ${fmt(cfg.button.credentialMs)} is a credential reset). Contact bounce shorter than ${fmt(cfg.button.debounceMs)} is ignored.`,
     "",
+    "**Restore your schedule after a reset**: a factory reset puts the recording schedule and network settings back to factory defaults. Set the new admin password, plug in the USB stick holding the configuration backup and run `recoveryctl backup restore <file on the stick>` (or Restore in the web UI): the schedule and settings come back in one step. A credential reset (the 5-15 s hold) keeps them: nothing to restore.",
+    "",
   );
   return lines.join("\n");
 }

@@ -20,6 +20,7 @@ import type { RecoveryPending } from "../store/recovery-pending.js";
 import { judgeStore, readStoreMarker } from "../store/state-marker.js";
 import { openKeyring } from "./keyring.js";
 import { LoginGuard } from "./login-guard.js";
+import type { MailAccountPort } from "./mail-port.js";
 import { MarkerKeeper } from "./marker-keeper.js";
 import { chooseParams } from "./params.js";
 import { consumeRebuiltIntent } from "./rebuilt-intent.js";
@@ -58,6 +59,7 @@ export interface OpenedAccounts extends AccountService {
   stats(): AccountStats;
   /** Resolves once the secure deletion after the last reset has run. */
   whenCompacted(): Promise<void>;
+  readonly mailPort: MailAccountPort;
 }
 
 function writable(dir: string): boolean {

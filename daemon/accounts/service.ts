@@ -35,6 +35,7 @@ import type { RecoveryPending } from "../store/recovery-pending.js";
 import { AccountCore, type AccountServiceDeps, type AccountStats } from "./core.js";
 import { rotateKeyring } from "./keyring.js";
 import { loginKey } from "./login-guard.js";
+import { type MailAccountPort, mailAccountPort } from "./mail-port.js";
 import { UserAdmin } from "./users.js";
 import {
   optionalString,
@@ -93,6 +94,11 @@ export class AccountServiceImpl implements AccountService {
         if (store.isOpen) store.setSetting(key, value);
       },
     };
+  }
+
+  /** For the mail module (forgot password, registered addresses). */
+  get mailPort(): MailAccountPort {
+    return mailAccountPort(this.core);
   }
 
   get calibration(): CalibrationResult | null {

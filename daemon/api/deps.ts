@@ -4,6 +4,7 @@
 
 import type { EventBus } from "../events.js";
 import type { AccountService, ResetOutcome } from "../services.js";
+import type { BackupApi, MailApi } from "./deps-extra.js";
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -87,4 +88,7 @@ export interface ApiDeps {
   events: EventBus;
   /** The daemon's active faults (store, factory data, sockets), named in GET /v1/status. */
   faults?: () => readonly { code: string; message: string }[];
+  /** Email address and forgot password (issue 16); absent: those calls answer 503 (forgot: 202). */
+  mail?: MailApi | undefined;
+  backup?: BackupApi | undefined;
 }

@@ -1,7 +1,9 @@
 // Every route of the v1 API (SPEC 8.1), in one list so the whole surface is visible at a glance.
 import type { Route } from "./router.js";
 import { auditRoutes } from "./routes/audit.js";
+import { backupRoutes } from "./routes/backup.js";
 import { type EventStreams, eventRoutes } from "./routes/events.js";
+import { mailRoutes } from "./routes/mail.js";
 import { recoveryRoutes } from "./routes/recovery.js";
 import { sessionRoutes } from "./routes/session.js";
 import { statusRoutes } from "./routes/status.js";
@@ -13,6 +15,8 @@ export function allRoutes(streams: EventStreams): Route[] {
     ...sessionRoutes(),
     ...userRoutes(),
     ...recoveryRoutes(),
+    ...mailRoutes(),
+    ...backupRoutes(),
     ...auditRoutes(),
     ...eventRoutes(streams),
   ];

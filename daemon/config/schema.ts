@@ -18,6 +18,36 @@ const buttonLine = gpioLine
   })
   .strict();
 
+const mailSchema = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(587),
+    tls: z.enum(["starttls", "implicit", "none"]).default("starttls"),
+    from: z.string().min(3).max(254),
+    user: z.string().min(1).optional(),
+    /** The relay password is read from this file (or a systemd credential), never from here. */
+    passwordFile: z.string().min(1).optional(),
+    /** PEM bundle the relay's certificate must chain to (instead of the system store). */
+    caFile: z.string().min(1).optional(),
+    timeoutMs: z.number().int().min(500).max(120000).default(15000),
+    /** First retry after this long, doubling up to an hour; a mail is dropped after giveUpHours. */
+    retrySeconds: z.number().int().min(1).max(3600).default(60),
+    giveUpHours: z.number().int().min(1).max(168).default(24),
+    /** Opt-out per kind of notice. */
+    notify: z
+      .object({
+        setup: z.boolean().default(true),
+        reset: z.boolean().default(true),
+        passwordChange: z.boolean().default(true),
+        lockout: z.boolean().default(true),
+        email: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    weeklyReport: z.boolean().default(false),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     board: z.enum(["sim", "onoff"]).default("sim"),
@@ -133,6 +163,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Outgoing mail (issue 16): forgot-password codes and notices. Absent: no mail at all. */
+    mail: mailSchema.optional(),
     audit: z
       .object({
         maxFileBytes: z.number().int().min(4096).default(1048576),

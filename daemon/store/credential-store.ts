@@ -1,5 +1,6 @@
 // Typed access to credentials.db: accounts, sessions, API tokens, the generation and the reset
 // transaction. Synchronous on purpose: each method is atomic with respect to the event loop.
+import { type ResetNotice, wipeMailOnReset } from "../mail/reset-hook.js";
 import type { ResetReason, Role } from "../services.js";
 import { type Db, openDatabase } from "./db.js";
 import { LockoutRepo } from "./lockout-repo.js";
@@ -79,6 +80,8 @@ export class CredentialStore {
   readonly lockout: LockoutRepo;
   readonly recoveryPending: RecoveryPending;
   readonly setupTokens: SetupTokenRepo;
+  /** The mail module's reset notice, queued inside the reset transaction (issue 16). */
+  resetNotice: ResetNotice | null = null;
   private closed = false;
   private readonly st;
 
@@ -312,6 +315,8 @@ export class CredentialStore {
    */
   resetAll(generation: number, lastReset: { at: number; reason: ResetReason } | null): void {
     this.db.transaction(() => {
+      // Before the accounts go: the notice is addressed to their registered emails.
+      wipeMailOnReset(this.db, generation, lastReset, this.resetNotice);
       // Children first: cascades would do it, but explicit deletes keep the cost visible.
       this.db.exec(
         "DELETE FROM sessions; DELETE FROM api_tokens; DELETE FROM accounts; DELETE FROM lockout; DELETE FROM recovery_pending; DELETE FROM setup_tokens;",

@@ -24,6 +24,11 @@ export const FLAGS: Record<string, FlagKind> = {
   "security-code": "boolean",
   "setup-token": "boolean",
   "no-save": "boolean",
+  // email and backup (issue 16)
+  to: "string",
+  "passphrase-file": "string",
+  recipient: "string",
+  identity: "string",
 };
 
 export const GLOBAL_FLAGS = ["json", "socket", "token", "help"] as const;

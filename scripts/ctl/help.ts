@@ -64,6 +64,8 @@ ${SESSION}`,
        recoveryctl recover unlock [CODE]
        recoveryctl recover request [--usb] [--out FILE]
        recoveryctl recover grant FILE|-
+       recoveryctl recover forgot USERNAME
+       recoveryctl recover forgot-confirm USERNAME [CODE]
 
 Ways back into a recorder nobody can log in to. Each reset wipes every account, session and
 token (recordings stay) and answers with a one-time setup token, saved where
@@ -73,7 +75,33 @@ token (recordings stay) and answers with a one-time setup token, saved where
   unlock         applies support's unlock code (asked for when not given)
   request        exports a signed-reset request for support (--usb: also to the USB stick,
                  --out FILE: write the request document to FILE)
-  grant          applies the signed grant file support sent back`,
+  grant          applies the signed grant file support sent back
+  forgot         mails a one-time code to the account's verified recovery address (the
+                 answer is the same whether or not the account or an address exists)
+  forgot-confirm sets a new password with that code (asked for when not given), ending every
+                 session and token of the account; 5 wrong codes kill the code`,
+
+  email: `usage: recoveryctl email [show]
+       recoveryctl email set ADDRESS
+       recoveryctl email verify [CODE]
+       recoveryctl email test
+
+The recovery address of the logged-in admin: \`set\` asks for your password and mails a
+verification code to ADDRESS (the old address is told); \`verify\` confirms it; \`test\` queues a
+test mail. Resets, setups, password changes and lockouts are notified to verified addresses.
+${SESSION}`,
+
+  backup: `usage: recoveryctl backup export [--to PATH] [--passphrase-file FILE | --recipient age1...]
+       recoveryctl backup inspect PATH [--passphrase-file FILE | --identity FILE]
+       recoveryctl backup restore PATH [--passphrase-file FILE | --identity FILE]
+
+Saves or restores the recorder's configuration (the factory reset's restore paths: recording
+schedules, network, device settings) as an age-encrypted file; never credentials or recordings.
+  export   writes to PATH (a file or a folder), by default the USB stick's folder
+  inspect  shows what a backup holds (decrypted here; no daemon needed)
+  restore  checks the model and every hash, then applies everything or nothing (admins)
+Without --passphrase-file, --recipient or --identity the passphrase is asked for.
+${SESSION}`,
 
   audit: `usage: recoveryctl audit [--limit N] [--log general|security|all] [--since SEQ]
        recoveryctl audit --verify
@@ -121,7 +149,9 @@ Commands:
   passwd                      change your password
   users [list|add|delete]     manage accounts (admin)
   token create|list|revoke    create (admin), list or revoke API tokens
-  recover ...                 security-code | challenge | unlock | request | grant
+  recover ...                 security-code | challenge | unlock | request | grant | forgot | forgot-confirm
+  email [set|verify|test]     the recovery address of your account (admin)
+  backup ...                  export | inspect | restore the configuration (admin)
   audit [--verify]            read or verify the audit log (admin)
   events                      follow the daemon's event stream
   sim ...                     press | down | up | bounce | state | watch | run (simulated board)

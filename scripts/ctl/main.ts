@@ -3,6 +3,8 @@ import type { Readable, Writable } from "node:stream";
 import { parseArgs, stringFlag } from "./args.js";
 import { ApiError, DaemonUnreachableError } from "./client.js";
 import { auditCommand } from "./commands/audit.js";
+import { backupCommand } from "./commands/backup.js";
+import { emailCommand } from "./commands/email.js";
 import { eventsCommand } from "./commands/events.js";
 import { recoverCommand } from "./commands/recover.js";
 import { loginCommand, logoutCommand, passwdCommand, setupCommand } from "./commands/session.js";
@@ -37,6 +39,8 @@ const HANDLERS: Record<string, (ctx: Ctx) => Promise<number>> = {
   audit: auditCommand,
   events: eventsCommand,
   sim: simCommand,
+  email: emailCommand,
+  backup: backupCommand,
 };
 
 export async function runCtl(io: CtlIo): Promise<number> {

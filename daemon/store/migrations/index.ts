@@ -1,7 +1,8 @@
-// Every migration, in order. The database's user_version is the number of migrations applied.
+// Every migration, in order. The database's user_version is the version of the last one applied.
 import { sql as initial } from "./001-initial.js";
 import { sql as elapsedTime } from "./002-elapsed-time.js";
 import { sql as tokenUsage } from "./003-token-usage.js";
+import { sql as mail } from "./004-mail.js";
 
 export interface Migration {
   version: number;
@@ -13,4 +14,5 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "elapsed-time", sql: elapsedTime },
   { version: 3, name: "token-usage", sql: tokenUsage },
+  { version: 4, name: "mail", sql: mail },
 ];

@@ -5,6 +5,7 @@ import { ApiError } from "../client.js";
 import { api, type Ctx, emit } from "../context.js";
 import { UsageError } from "../exit.js";
 import { readTokenFile, tokenFilePath, writeTokenFile } from "../token-file.js";
+import { forgotCommand } from "./email.js";
 
 interface ResetAnswer {
   setupToken: string | null;
@@ -16,7 +17,8 @@ const MAX_GRANT_FILE_BYTES = 64 * 1024;
 
 export async function recoverCommand(ctx: Ctx): Promise<number> {
   const [, sub, arg, extra] = ctx.args.positionals;
-  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, "recover");
+  if (extra !== undefined && sub !== "forgot-confirm")
+    throw new UsageError(`unexpected argument "${extra}"`, "recover");
   switch (sub) {
     case "security-code": {
       checkFlags(ctx.args, [], "recover");
@@ -102,6 +104,9 @@ export async function recoverCommand(ctx: Ctx): Promise<number> {
         await api<ResetAnswer>(ctx, { method: "POST", path: "/v1/recovery/grant", body: grant }),
       );
     }
+    case "forgot":
+    case "forgot-confirm":
+      return forgotCommand(ctx, sub, arg, extra);
     default:
       throw new UsageError(sub ? `unknown recover command "${sub}"` : "recover needs a command", "recover");
   }
