@@ -99,7 +99,10 @@ const work = mkdtempSync(path.join(tmpdir(), "recoveryd-arm64-"));
 const stateDir = path.join(work, "state");
 const runtimeDir = path.join(work, "run");
 const configFile = path.join(work, "recoveryd.json");
-writeFileSync(configFile, `${JSON.stringify({ board: "sim", log: { level: "info" } }, null, 2)}\n`);
+writeFileSync(
+  configFile,
+  `${JSON.stringify({ board: "sim", log: { level: "info" }, setupWindow: { openAtBoot: true } }, null, 2)}\n`,
+);
 const apiSock = path.join(runtimeDir, "api.sock");
 const simSock = path.join(runtimeDir, "sim.sock");
 
