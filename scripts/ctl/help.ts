@@ -127,7 +127,7 @@ goes away.`,
        recoveryctl sim run SCENARIO-FILE
 
 Drives the simulated board (sim.sock beside api.sock) of a daemon running with board "sim".
-  press   holds the button for DURATION (7s, 1.5s, 7000ms, 7000 = ms), showing live what
+  press   holds the button for DURATION (7s, 1.5s, 7000ms; a unit is required), showing live what
           releasing now would do, then prints the classified press and the resulting state
   down/up changes the button level and leaves it there
   bounce  a burst of contact bounce (default 5 glitches of 5ms)

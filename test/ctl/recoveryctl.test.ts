@@ -217,6 +217,13 @@ describe("usage errors (exit 2) and an unreachable daemon (exit 3)", () => {
     expect(r.stderr).toMatch(/usage: recoveryctl/);
   });
 
+  test("sim press 7 (no unit) exits 2 and says to write 7s or 7000ms", async () => {
+    const r = await ctl(home, ["sim", "press", "7", ...S]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^recoveryctl: duration "7" needs a unit: write 7s or 7000ms/);
+    expect(r.stderr).toMatch(/usage: recoveryctl sim/);
+  });
+
   test("a secret missing from stdin is a usage error", async () => {
     // stdin is not a terminal: one line per secret, no confirmation.
     const r = await ctl(home, ["users", "add", "someone", "--role", "viewer", ...S], { stdin: "" });
