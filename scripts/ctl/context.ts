@@ -36,6 +36,10 @@ export function api<T = Record<string, unknown>>(ctx: Ctx, opts: RequestOptions)
 
 /** An API call with the session token, if there is one (the daemon answers 401 otherwise). */
 export async function authedApi<T = Record<string, unknown>>(ctx: Ctx, opts: RequestOptions): Promise<T> {
-  const found = await findSessionToken(ctx.args.flags.get("token") as string | undefined, ctx.env);
+  const found = await findSessionToken(
+    ctx.args.flags.get("token") as string | undefined,
+    ctx.env,
+    ctx.socket,
+  );
   return call<T>(ctx.socket, { ...opts, token: found?.token });
 }

@@ -10,7 +10,7 @@ const SECRETS =
   "Secrets are read from the terminal without echo, or one per line from stdin when stdin is not a terminal.";
 const SESSION =
   "Needs a session: --token, RECOVERYD_TOKEN, or the file written by `recoveryctl login`\n" +
-  "($XDG_RUNTIME_DIR/recoveryctl-token or ~/.recoveryctl-token).";
+  "($XDG_RUNTIME_DIR/recoveryctl/<socket hash>.token or ~/.recoveryctl/<socket hash>.token, one per daemon).";
 
 export const HELP: Record<string, string> = {
   status: `usage: recoveryctl status
@@ -29,8 +29,9 @@ On stdin the order is: security code or setup token, then the password.`,
 
   login: `usage: recoveryctl login USERNAME [--no-save]
 
-Logs in and saves the session token (mode 0600) to $XDG_RUNTIME_DIR/recoveryctl-token or
-~/.recoveryctl-token, where the admin commands find it. --no-save prints the token instead.
+Logs in and saves the session token (mode 0600) to $XDG_RUNTIME_DIR/recoveryctl/<hash>.token or
+~/.recoveryctl/<hash>.token (<hash>: of the socket path, so each daemon keeps its own session),
+where the admin commands find it. --no-save prints the token instead.
 ${SECRETS}`,
 
   logout: `usage: recoveryctl logout
@@ -127,7 +128,7 @@ goes away.`,
        recoveryctl sim run SCENARIO-FILE
 
 Drives the simulated board (sim.sock beside api.sock) of a daemon running with board "sim".
-  press   holds the button for DURATION (7s, 1.5s, 7000ms, 7000 = ms), showing live what
+  press   holds the button for DURATION (7s, 1.5s, 7000ms; a unit is required), showing live what
           releasing now would do, then prints the classified press and the resulting state
   down/up changes the button level and leaves it there
   bounce  a burst of contact bounce (default 5 glitches of 5ms)

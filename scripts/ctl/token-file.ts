@@ -1,27 +1,43 @@
-// Where `recoveryctl login` keeps the session token: $XDG_RUNTIME_DIR/recoveryctl-token (a
-// per-user tmpfs that dies at logout) or ~/.recoveryctl-token, mode 0600, never followed through
-// a symlink. A setup token from a remote recovery is kept the same way until setup uses it.
+// Where `recoveryctl login` keeps the session token: $XDG_RUNTIME_DIR/recoveryctl/ (a per-user
+// tmpfs that dies at logout) or ~/.recoveryctl/, one file per daemon socket (named by a hash of
+// the socket's absolute path) so two daemons on one machine keep separate sessions. Directory
+// 0700, files 0600, never followed through a symlink. A setup token from a remote recovery and
+// the id of a pending unlock challenge are kept the same way.
+import { createHash } from "node:crypto";
 import { constants } from "node:fs";
-import { open, readFile, unlink } from "node:fs/promises";
+import { lstat, mkdir, open, readFile, unlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
 export type TokenKind = "session" | "setup" | "challenge";
 
-const FILE_NAMES: Record<TokenKind, string> = {
-  session: "recoveryctl-token",
-  setup: "recoveryctl-setup-token",
+const SUFFIXES: Record<TokenKind, string> = {
+  session: "token",
+  setup: "setup-token",
   // The id of the unlock challenge this user asked for: `recover unlock` names it.
-  challenge: "recoveryctl-challenge-id",
+  challenge: "challenge-id",
 };
 
-export function tokenFilePath(env: NodeJS.ProcessEnv, kind: TokenKind = "session"): string {
-  const name = FILE_NAMES[kind];
-  if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, name);
-  return path.join(env.HOME ?? os.homedir(), `.${name}`);
+export function tokenDir(env: NodeJS.ProcessEnv): string {
+  if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, "recoveryctl");
+  return path.join(env.HOME ?? os.homedir(), ".recoveryctl");
+}
+
+/** 16 hex characters of SHA-256 over the absolute socket path: short, and no path in a file name. */
+export function socketKey(socket: string): string {
+  return createHash("sha256").update(path.resolve(socket)).digest("hex").slice(0, 16);
+}
+
+export function tokenFilePath(env: NodeJS.ProcessEnv, socket: string, kind: TokenKind = "session"): string {
+  return path.join(tokenDir(env), `${socketKey(socket)}.${SUFFIXES[kind]}`);
 }
 
 export async function writeTokenFile(file: string, token: string): Promise<void> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // O_NOFOLLOW guards only the last component: the directory itself must not be a symlink either.
+  const st = await lstat(dir);
+  if (!st.isDirectory()) throw new Error(`${dir} is not a directory; remove it and log in again`);
   const fh = await open(
     file,
     constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
@@ -53,9 +69,10 @@ export async function removeTokenFile(file: string): Promise<void> {
 export async function findSessionToken(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
+  socket: string,
 ): Promise<{ token: string; source: "flag" | "env" | "file" } | undefined> {
   if (flag) return { token: flag, source: "flag" };
   if (env.RECOVERYD_TOKEN) return { token: env.RECOVERYD_TOKEN, source: "env" };
-  const fromFile = await readTokenFile(tokenFilePath(env));
+  const fromFile = await readTokenFile(tokenFilePath(env, socket));
   return fromFile ? { token: fromFile, source: "file" } : undefined;
 }

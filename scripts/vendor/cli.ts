@@ -34,8 +34,15 @@ export async function runCli(
   usage: string,
   main: (argv: string[], io: Io) => Promise<number>,
 ): Promise<void> {
+  const argv = process.argv.slice(2);
+  // Asking for help is not a mistake: usage on stdout, exit 0 (before strict flag parsing refuses it).
+  if (argv.includes("--help") || argv.includes("-h")) {
+    processIo.out(usage);
+    process.exitCode = EXIT_OK;
+    return;
+  }
   try {
-    process.exitCode = await main(process.argv.slice(2), processIo);
+    process.exitCode = await main(argv, processIo);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       processIo.err(`error: ${(err as Error).message}\n\n${usage}`);

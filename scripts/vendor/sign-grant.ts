@@ -3,10 +3,13 @@
 //   tsx scripts/vendor/sign-grant.ts --request recoveryd-X.request.json --key vendor-key-7.private.json \
 //       --action credential-reset|factory-reset --hours 24 [--out file.grant.json]
 //
+// --request - reads stdin. The input is the bare request or what `recoveryctl recover request
+// --json` prints ({ request, usbFile }): support gets whichever the technician pasted.
+//
 // The grant is valid for --hours from now, and never more than 48 h after the request was made
 // (recorders refuse longer ones). The output goes next to the request as *.grant.json unless --out
 // says otherwise; copy it to the USB stick or post it to /v1/recovery/grant.
-import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../../daemon/recovery/atomic-file.js";
 import {
@@ -19,12 +22,18 @@ import { EXIT_OK, type Io, isMain, runCli, UsageError } from "./cli.js";
 import { loadVendorPrivateKey } from "./key-file.js";
 
 export const USAGE =
-  "usage: sign-grant --request <request.json> --key <vendor private key file> " +
-  "--action credential-reset|factory-reset --hours <1-48> [--out <grant.json>] [--json]";
+  "usage: sign-grant --request <request.json | -> --key <vendor private key file> " +
+  "--action credential-reset|factory-reset --hours <1-48> [--out <grant.json>] [--json]\n" +
+  "  --request - reads stdin; the bare request and `recoveryctl recover request --json` output both work";
 
 export const MAX_HOURS = 48;
 
-export async function main(argv: string[], io: Io, nowMs = Date.now()): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io,
+  nowMs = Date.now(),
+  stdin: () => Promise<string> = readStdin,
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -46,7 +55,9 @@ export async function main(argv: string[], io: Io, nowMs = Date.now()): Promise<
   if (!values.hours || !Number.isFinite(hours) || hours <= 0 || hours > MAX_HOURS)
     throw new UsageError(`--hours must be a number above 0 and at most ${MAX_HOURS}`);
 
-  const request = parseResetRequest(readFileSync(values.request, "utf8"));
+  if (values.request === "-" && !values.out) throw new UsageError("--request - (stdin) needs --out");
+  const text = values.request === "-" ? await stdin() : await readFile(values.request, "utf8");
+  const request = parseResetRequest(unwrapRequest(text, values.request));
   const key = loadVendorPrivateKey(values.key);
   const notAfterMs = Math.floor(nowMs + hours * 3_600_000);
   const latest = Date.parse(request.createdAt) + MAX_HOURS * 3_600_000;
@@ -63,6 +74,26 @@ export async function main(argv: string[], io: Io, nowMs = Date.now()): Promise<
     io.out(JSON.stringify({ file: out, deviceId: grant.deviceId, action: grant.action, notAfter }));
   else io.out(`${grant.action} grant for ${grant.deviceId}, valid until ${notAfter}: ${out}`);
   return EXIT_OK;
+}
+
+/** The request document, out of `recoveryctl recover request --json`'s { request, usbFile } if wrapped. */
+export function unwrapRequest(text: string, source: string): unknown {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new Error(`${source === "-" ? "stdin" : source} is not JSON (expected a reset request)`);
+  }
+  if (doc && typeof doc === "object" && "request" in doc && typeof doc.request === "object") {
+    return doc.request;
+  }
+  return doc;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function defaultOut(requestFile: string): string {

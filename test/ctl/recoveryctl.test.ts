@@ -3,6 +3,7 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { tokenFilePath } from "../../scripts/ctl/token-file.js";
 import { SECURITY_CODE } from "../api/support/fake-accounts.js";
 import { GOOD_SIGNATURE, UNLOCK_CODE } from "../api/support/fake-recovery.js";
 import { ADMIN, startTestApi, type TestApi } from "../api/support/harness.js";
@@ -47,7 +48,7 @@ describe("first boot to provisioned", () => {
     expect(wrong.stderr).toContain("refused: wrong username or password");
     const ok = await ctl(home, ["login", ADMIN.username, ...S], { stdin: `${ADMIN.password}\n` });
     expect(ok.code).toBe(0);
-    const file = path.join(home.dir, "recoveryctl-token");
+    const file = tokenFilePath(home.env, t.socketPath);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await readFile(file, "utf8")).trim()).toMatch(/^rds_/);
   });
@@ -127,7 +128,7 @@ describe("first boot to provisioned", () => {
   test("logout ends the session and removes the token file; then admin calls exit 1", async () => {
     const out = await ctl(home, ["logout", ...S]);
     expect(out.code).toBe(0);
-    await expect(stat(path.join(home.dir, "recoveryctl-token"))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(stat(tokenFilePath(home.env, t.socketPath))).rejects.toMatchObject({ code: "ENOENT" });
     const users = await ctl(home, ["users", ...S]);
     expect(users.code).toBe(1);
     expect(users.stderr).toContain("log in first");
@@ -144,7 +145,7 @@ describe("remote recovery", () => {
     const r = await ctl(home, ["recover", "security-code", ...S], { stdin: `${SECURITY_CODE}\n` });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/back in first-boot state \(generation 2\)/);
-    const saved = path.join(home.dir, "recoveryctl-setup-token");
+    const saved = tokenFilePath(home.env, t.socketPath, "setup");
     expect((await stat(saved)).mode & 0o777).toBe(0o600);
     const setup = await ctl(home, ["setup", ADMIN.username, ...S], { stdin: `${ADMIN.password}\n` });
     expect(setup.code).toBe(0);
@@ -215,6 +216,13 @@ describe("usage errors (exit 2) and an unreachable daemon (exit 3)", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^recoveryctl: /);
     expect(r.stderr).toMatch(/usage: recoveryctl/);
+  });
+
+  test("sim press 7 (no unit) exits 2 and says to write 7s or 7000ms", async () => {
+    const r = await ctl(home, ["sim", "press", "7", ...S]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^recoveryctl: duration "7" needs a unit: write 7s or 7000ms/);
+    expect(r.stderr).toMatch(/usage: recoveryctl sim/);
   });
 
   test("a secret missing from stdin is a usage error", async () => {

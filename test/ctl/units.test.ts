@@ -14,13 +14,16 @@ describe("parseDuration", () => {
     ["7s", 7000],
     ["7000ms", 7000],
     ["1.5s", 1500],
-    ["7000", 7000],
     ["0.25s", 250],
     [".5s", 500],
-    ["0", 0],
+    ["0ms", 0],
     [" 30s ", 30000],
   ])("%s → %d ms", (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
+  });
+
+  test.each(["7", "7000", "0", "1.5"])("a bare number %j needs a unit", (text) => {
+    expect(() => parseDuration(text)).toThrow(/needs a unit: write \S+s or \d+ms/);
   });
 
   test.each(["", "s", "7 s", "-1s", "1e3", "7m", "abc", "1.2.3s", "601s", "7sec"])("refuses %j", (text) => {

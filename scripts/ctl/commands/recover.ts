@@ -42,7 +42,8 @@ export async function recoverCommand(ctx: Ctx): Promise<number> {
       });
       // Only this caller learns the id; `recover unlock` names it so that nobody else's wrong
       // guesses can use up this challenge's tries.
-      if (typeof body.id === "string") await writeTokenFile(tokenFilePath(ctx.env, "challenge"), body.id);
+      if (typeof body.id === "string")
+        await writeTokenFile(tokenFilePath(ctx.env, ctx.socket, "challenge"), body.id);
       emit(ctx, body, () =>
         [
           "Give this challenge to support:",
@@ -61,7 +62,8 @@ export async function recoverCommand(ctx: Ctx): Promise<number> {
       // prompt is the default.
       const code = arg ?? (await ctx.secrets.read("Unlock code from support"));
       const challengeId =
-        stringFlag(ctx.args, "challenge-id") ?? (await readTokenFile(tokenFilePath(ctx.env, "challenge")));
+        stringFlag(ctx.args, "challenge-id") ??
+        (await readTokenFile(tokenFilePath(ctx.env, ctx.socket, "challenge")));
       const body = challengeId ? { code, challengeId } : { code };
       return resetDone(
         ctx,
@@ -143,7 +145,7 @@ async function readGrant(file: string): Promise<unknown> {
 
 /** A remote reset answered: keep the one-time setup token where `recoveryctl setup` finds it. */
 async function resetDone(ctx: Ctx, body: ResetAnswer): Promise<number> {
-  const file = tokenFilePath(ctx.env, "setup");
+  const file = tokenFilePath(ctx.env, ctx.socket, "setup");
   if (body.setupToken) await writeTokenFile(file, body.setupToken);
   emit(ctx, body, () =>
     [

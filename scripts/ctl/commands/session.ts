@@ -29,7 +29,7 @@ export async function setupCommand(ctx: Ctx): Promise<number> {
   const body: Record<string, string> = { username: name };
   // Secrets are asked in this order, which is also the line order on stdin.
   if (ctx.args.flags.has("security-code")) body.securityCode = await ctx.secrets.read("Security code");
-  const setupTokenFile = tokenFilePath(ctx.env, "setup");
+  const setupTokenFile = tokenFilePath(ctx.env, ctx.socket, "setup");
   let savedToken = false;
   if (ctx.args.flags.has("setup-token")) body.setupToken = await ctx.secrets.read("Setup token");
   else if (!body.securityCode) {
@@ -69,7 +69,7 @@ export async function loginCommand(ctx: Ctx): Promise<number> {
     body: { username: name, password },
   });
   const save = !ctx.args.flags.has("no-save");
-  const file = tokenFilePath(ctx.env);
+  const file = tokenFilePath(ctx.env, ctx.socket);
   if (save) await writeTokenFile(file, result.token);
   emit(ctx, result, () =>
     save
@@ -82,8 +82,8 @@ export async function loginCommand(ctx: Ctx): Promise<number> {
 export async function logoutCommand(ctx: Ctx): Promise<number> {
   checkFlags(ctx.args, [], "logout");
   if (ctx.args.positionals.length > 1) throw new UsageError("logout takes no arguments", "logout");
-  const found = await findSessionToken(stringFlag(ctx.args, "token"), ctx.env);
-  const file = tokenFilePath(ctx.env);
+  const found = await findSessionToken(stringFlag(ctx.args, "token"), ctx.env, ctx.socket);
+  const file = tokenFilePath(ctx.env, ctx.socket);
   try {
     const body = await api(ctx, { method: "POST", path: "/v1/logout", token: found?.token });
     emit(ctx, body, () => "Logged out.");

@@ -1,0 +1,116 @@
+// Issue 15: the vendor tools have command lines a support engineer can use. `--help` exits 0,
+// usage errors exit 2, and `recoveryctl recover request --json` piped into sign-grant gives a
+// grant the real daemon accepts (via `recoveryctl recover grant`).
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DaemonProcess, repoRoot } from "../../scripts/lib/daemon-process.js";
+import { type CtlHome, ctl, ctlHome } from "../ctl/support.js";
+import { apiOf, fixtures, provision, spawnWithFactory } from "./support/adversary.js";
+
+const TOOLS = ["scripts/vendor/keygen.ts", "scripts/vendor/unlock-code.ts", "scripts/vendor/sign-grant.ts"];
+const KEY = path.join(fixtures, "vendor-key-7.private.json");
+
+function tool(
+  script: string,
+  args: string[],
+  stdin = "",
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, script), ...args], {
+      cwd: repoRoot,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+let daemon: DaemonProcess;
+let home: CtlHome;
+
+beforeAll(async () => {
+  daemon = await spawnWithFactory();
+  await provision(apiOf(daemon));
+  home = await ctlHome();
+}, 60_000);
+afterAll(async () => {
+  await daemon?.stop();
+});
+
+describe("vendor tool command lines", () => {
+  it.each(TOOLS)("%s --help prints usage on stdout and exits 0", { timeout: 30_000 }, async (script) => {
+    const r = await tool(script, ["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage: /);
+    expect(r.stderr).toBe("");
+  });
+
+  it.each([
+    ["scripts/vendor/keygen.ts", ["--nope"]],
+    ["scripts/vendor/unlock-code.ts", ["--key", KEY]],
+    ["scripts/vendor/sign-grant.ts", ["--key", KEY, "--action", "credential-reset", "--hours", "24"]],
+    ["scripts/vendor/sign-grant.ts", ["--request", "-", "--key", KEY, "--action", "x", "--hours", "1"]],
+  ])("%s %j is a usage error: exit 2 with the usage", { timeout: 30_000 }, async (script, args) => {
+    const r = await tool(script, args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: .*\n\nusage: /);
+  });
+
+  it("recoveryctl recover request --json | sign-grant --request - → recover grant is accepted", {
+    timeout: 60_000,
+  }, async () => {
+    const S = ["--socket", daemon.apiSocket];
+    const req = await ctl(home, ["recover", "request", "--json", ...S]);
+    expect(req.code).toBe(0);
+    expect(JSON.parse(req.stdout)).toHaveProperty("request.nonce");
+    const grantFile = path.join(daemon.baseDir, "piped.grant.json");
+    const signed = await tool(
+      "scripts/vendor/sign-grant.ts",
+      ["--request", "-", "--key", KEY, "--action", "credential-reset", "--hours", "24", "--out", grantFile],
+      req.stdout,
+    );
+    expect(signed.stderr).toBe("");
+    expect(signed.code).toBe(0);
+    const grant = JSON.parse(readFileSync(grantFile, "utf8"));
+    expect(grant.nonce).toBe(JSON.parse(req.stdout).request.nonce);
+    const applied = await ctl(home, ["recover", "grant", grantFile, ...S]);
+    expect(applied.stderr).toBe("");
+    expect(applied.code).toBe(0);
+  });
+
+  it("the bare request from `recover request --out FILE` signs the same way", {
+    timeout: 60_000,
+  }, async () => {
+    const S = ["--socket", daemon.apiSocket];
+    const reqFile = path.join(daemon.baseDir, "bare.request.json");
+    const req = await ctl(home, ["recover", "request", "--out", reqFile, ...S]);
+    expect(req.code).toBe(0);
+    const signed = await tool("scripts/vendor/sign-grant.ts", [
+      "--request",
+      reqFile,
+      "--key",
+      KEY,
+      "--action",
+      "credential-reset",
+      "--hours",
+      "24",
+      "--json",
+    ]);
+    expect(signed.code).toBe(0);
+    const { file } = JSON.parse(signed.stdout) as { file: string };
+    expect(file).toBe(path.join(daemon.baseDir, "bare.grant.json"));
+    const applied = await ctl(home, ["recover", "grant", file, ...S]);
+    expect(applied.code).toBe(0);
+  });
+});
