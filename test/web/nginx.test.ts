@@ -1,7 +1,7 @@
 // Issue 17 (serving slice): Debian's real nginx, on a temporary config generated from the shipped
 // systemd/nginx/recoveryd.conf, in front of the real daemon process on the simulated board.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
@@ -38,7 +38,8 @@ function serverBlock(socket: string, listenPort: number, webRoot: string): strin
     .replace("listen 127.0.0.1:8080;", `listen 127.0.0.1:${listenPort};`)
     .replace("root /usr/share/recoveryd/web;", `root ${webRoot};`);
   // Every substitution must have hit, or the test would run against the example's values.
-  for (const v of [socket, String(listenPort), webRoot]) if (!out.includes(v)) throw new Error(`not substituted: ${v}`);
+  for (const v of [socket, String(listenPort), webRoot])
+    if (!out.includes(v)) throw new Error(`not substituted: ${v}`);
   return out;
 }
 
@@ -73,7 +74,11 @@ interface Reply {
   body: string;
 }
 
-function viaNginx(method: string, p: string, opts: { body?: string | Buffer; token?: string } = {}): Promise<Reply> {
+function viaNginx(
+  method: string,
+  p: string,
+  opts: { body?: string | Buffer; token?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
     if (opts.body !== undefined) {
@@ -85,7 +90,11 @@ function viaNginx(method: string, p: string, opts: { body?: string | Buffer; tok
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
       );
       res.on("error", reject);
     });
@@ -117,7 +126,9 @@ beforeAll(async () => {
   port = await freePort();
   const conf = path.join(dir, "nginx.conf");
   writeFileSync(conf, nginxConf(serverBlock(daemon.apiSocket, port, webRoot)));
-  nginx = spawn("nginx", ["-p", dir, "-c", conf], { stdio: ["ignore", "pipe", "pipe"] });
+  nginx = spawn(existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx", ["-p", dir, "-c", conf], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   nginx.stdout?.on("data", (c: Buffer) => (nginxLog += c.toString()));
   nginx.stderr?.on("data", (c: Buffer) => (nginxLog += c.toString()));
   nginx.on("error", (err) => (nginxLog += `spawn failed: ${err.message}\n`));
@@ -196,7 +207,8 @@ describe("nginx in front of the daemon's socket", () => {
     });
     expect(headers.statusCode).toBe(200);
     expect(headers.headers["content-type"]).toMatch(/text\/event-stream/);
-    expect(headers.headers["content-encoding"]).toBeUndefined();
+    // gzip on the stream would hold events back in the compressor (and garble them for this parser).
+    const encoding = headers.headers["content-encoding"];
     headers.setEncoding("utf8");
     headers.on("data", (text: string) => {
       for (const m of parser.push(text)) {
@@ -220,6 +232,7 @@ describe("nginx in front of the daemon's socket", () => {
       `SSE press: initial state through nginx ${proxiedFirst ? "seen" : "NOT seen"}; direct at ${directAt?.toFixed(1)} ms, ` +
         `through nginx at ${proxiedAt?.toFixed(1)} ms, lag ${lag?.toFixed(1) ?? "n/a (not received in 5 s)"} ms`,
     );
+    expect(encoding).toBeUndefined();
     expect(directAt).toBeDefined();
     expect(proxiedAt, "press event through nginx").toBeDefined();
     expect(lag).toBeLessThan(200);
