@@ -13,7 +13,7 @@ afterAll(() => {
 });
 
 /** A copy of the bundled daemon next to a node_modules whose `hidden` package has no build. */
-function withoutBuild(hidden: string): string {
+function withoutBuild(hidden: string, buildDir = "build"): string {
   const root = mkdtempSync(path.join(os.tmpdir(), "recoveryd-native-"));
   made.push(root);
   const modules = path.join(root, "node_modules");
@@ -25,7 +25,8 @@ function withoutBuild(hidden: string): string {
   // The worktree's own node_modules stays untouched: only the copy loses its build.
   cpSync(path.join(shared, hidden), path.join(modules, hidden), {
     recursive: true,
-    filter: (src) => !src.includes(`${path.sep}build${path.sep}`) && !src.endsWith(`${path.sep}build`),
+    filter: (src) =>
+      !src.includes(`${path.sep}${buildDir}${path.sep}`) && !src.endsWith(`${path.sep}${buildDir}`),
   });
   mkdirSync(path.join(root, "dist"));
   copyFileSync(daemonEntry, path.join(root, "dist", "recoveryd.mjs"));
@@ -46,5 +47,19 @@ describe("a native module without its build", () => {
     expect(err.message).toMatch(/native module "better-sqlite3" cannot be loaded/);
     expect(err.message).toMatch(/npm rebuild better-sqlite3/);
     expect(err.message).toMatch(/allowScripts/);
+  });
+
+  it("argon2 (its prebuilds gone): exit 69 naming the module", async () => {
+    const entry = withoutBuild("argon2", "prebuilds");
+    const err = await spawnDaemon({ entry }).then(
+      async (d) => {
+        await d.stop();
+        return new Error("the daemon started");
+      },
+      (e: Error) => e,
+    );
+    expect(err.message).toContain("daemon exited (69)");
+    expect(err.message).toMatch(/native module "argon2" cannot be loaded/);
+    expect(err.message).toMatch(/npm rebuild argon2/);
   });
 });
