@@ -195,3 +195,19 @@ export class InstanceLockedError extends RecoverydError {
     super("instance_locked", 409, message);
   }
 }
+
+/** A native module (better-sqlite3, argon2) did not build or was built for another Node. */
+export class NativeModuleError extends RecoverydError {
+  readonly module: string;
+  constructor(module: string, cause: string, nodeVersion: string) {
+    super(
+      "native_module_missing",
+      500,
+      `native module "${module}" cannot be loaded on Node ${nodeVersion} (${cause}): its install ` +
+        `script did not run or built for another Node. Run \`npm rebuild ${module}\` with this Node, ` +
+        `and keep "${module}" in package.json's allowScripts (npm 12 skips unlisted install scripts).`,
+      { module },
+    );
+    this.module = module;
+  }
+}

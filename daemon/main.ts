@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 import { startDaemon } from "./daemon.js";
 // The `recoveryd` bin: start the daemon, stop it cleanly on SIGTERM/SIGINT.
-import { ConfigError, InstanceLockedError } from "./errors.js";
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED } from "./exit-codes.js";
+import { ConfigError, InstanceLockedError, NativeModuleError } from "./errors.js";
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_LOCKED, EXIT_NATIVE_MODULE } from "./exit-codes.js";
+import { checkNativeModules } from "./native-modules.js";
 
 async function main(): Promise<void> {
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
   try {
+    checkNativeModules();
     daemon = await startDaemon({ env: process.env, cwd: process.cwd() });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`recoveryd: invalid configuration: ${err.message}\n`);
       process.exit(EXIT_CONFIG);
+    }
+    if (err instanceof NativeModuleError) {
+      process.stderr.write(`recoveryd: ${err.message}\n`);
+      process.exit(EXIT_NATIVE_MODULE);
     }
     if (err instanceof InstanceLockedError) {
       process.stderr.write(`recoveryd: ${err.message}\n`);

@@ -3,7 +3,7 @@
 // computation goes through the limiter, so a login flood never holds more than
 // maxConcurrent × memoryKiB of hashing memory.
 import { randomBytes } from "node:crypto";
-import argon2 from "argon2";
+import { argon2 } from "./argon2-module.js";
 import type { Limiter } from "./limiter.js";
 
 export interface Argon2Params {
@@ -63,8 +63,8 @@ export class Argon2Hasher {
     const p = this.current;
     return this.limiter.run(() => {
       this.counts.hashes++;
-      return argon2.hash(password, {
-        type: argon2.argon2id,
+      return argon2().hash(password, {
+        type: argon2().argon2id,
         memoryCost: p.memoryKiB,
         timeCost: p.timeCost,
         parallelism: p.parallelism,
@@ -80,7 +80,7 @@ export class Argon2Hasher {
     return this.limiter.run(async () => {
       this.counts.verifies++;
       try {
-        return await argon2.verify(phc, password, { secret: pepper });
+        return await argon2().verify(phc, password, { secret: pepper });
       } catch {
         return false;
       }
@@ -89,7 +89,7 @@ export class Argon2Hasher {
 
   needsRehash(phc: string): boolean {
     try {
-      return argon2.needsRehash(phc, {
+      return argon2().needsRehash(phc, {
         memoryCost: this.current.memoryKiB,
         timeCost: this.current.timeCost,
         parallelism: this.current.parallelism,
@@ -102,8 +102,8 @@ export class Argon2Hasher {
 
 /** Hashes outside any limiter, for calibration and benchmarks. */
 export function rawHash(password: string, params: Argon2Params, pepper: Buffer): Promise<string> {
-  return argon2.hash(password, {
-    type: argon2.argon2id,
+  return argon2().hash(password, {
+    type: argon2().argon2id,
     memoryCost: params.memoryKiB,
     timeCost: params.timeCost,
     parallelism: params.parallelism,
@@ -114,5 +114,5 @@ export function rawHash(password: string, params: Argon2Params, pepper: Buffer):
 }
 
 export function rawVerify(phc: string, password: string, pepper: Buffer): Promise<boolean> {
-  return argon2.verify(phc, password, { secret: pepper });
+  return argon2().verify(phc, password, { secret: pepper });
 }

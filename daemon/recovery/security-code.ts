@@ -1,8 +1,9 @@
 // The device security code from the sticker (SPEC 6, 8.2): 16 base32 characters, stored only as
 // a plain argon2id hash in factory data (no pepper: factory data must verify on any firmware).
 // Attempts are limited like logins, and the counter lives on disk so a restart does not reset it.
-import argon2 from "argon2";
+
 import type { Clock } from "../clock.js";
+import { argon2 } from "../crypto/argon2-module.js";
 import { LockedError, RecoveryRefusedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { AuditSink } from "../services.js";
@@ -62,12 +63,12 @@ export interface SecurityCodeOptions {
   clock: Clock;
   audit: AuditSink;
   log: Logger;
-  /** Injected for tests (count hash runs); argon2.verify otherwise. */
+  /** Injected for tests (count hash runs); argon2().verify otherwise. */
   verifyHash?: (hash: string, code: string) => Promise<boolean>;
 }
 
 export function createSecurityCodeVerifier(opts: SecurityCodeOptions): SecurityCodeVerifier {
-  const verifyHash = opts.verifyHash ?? ((hash, code) => argon2.verify(hash, code));
+  const verifyHash = opts.verifyHash ?? ((hash, code) => argon2().verify(hash, code));
   let state: LockoutState | undefined;
   // One attempt at a time: the counter is charged before hashing, so attempts must not overlap.
   let queue: Promise<unknown> = Promise.resolve();

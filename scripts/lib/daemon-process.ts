@@ -26,6 +26,8 @@ export interface SpawnOptions {
   readyTimeoutMs?: number;
   /** Extra node flags (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Another copy of the bundled daemon (e.g. next to a doctored node_modules). */
+  entry?: string;
 }
 
 export interface DaemonProcess {
@@ -67,7 +69,7 @@ export async function spawnDaemon(opts: SpawnOptions = {}): Promise<DaemonProces
     writeFileSync(file, JSON.stringify(opts.config, null, 2));
     env.RECOVERYD_CONFIG = file;
   }
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), daemonEntry], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.entry ?? daemonEntry], {
     cwd: baseDir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
