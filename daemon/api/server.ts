@@ -59,7 +59,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const mode = parseMode(opts.mode);
   checkSocketPath(opts.socketPath);
   // Event streams may use at most half the connections, so logins always find a free one.
-  const streams = new EventStreams(Math.max(1, Math.floor(limits.maxConnections / 2)));
+  const streams = new EventStreams(
+    Math.max(1, Math.floor(limits.maxConnections / 2)),
+    limits.eventHeartbeatMs,
+  );
   const router = new Router(allRoutes(streams));
 
   const server = http.createServer({

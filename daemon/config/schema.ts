@@ -201,6 +201,8 @@ export const configSchema = z
         headersTimeoutMs: z.number().int().min(100).max(60000).default(5000),
         requestTimeoutMs: z.number().int().min(100).max(120000).default(10000),
         idleTimeoutMs: z.number().int().min(100).max(600000).default(5000),
+        /** A comment line on each open event stream, so a proxy or NAT does not cut it. */
+        eventHeartbeatMs: z.number().int().min(100).max(600000).default(25000),
       })
       .strict()
       .prefault({}),

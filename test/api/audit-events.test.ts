@@ -92,6 +92,16 @@ describe("GET /v1/events", () => {
     expect(r.text).toContain('event: buzzer\ndata: {"type":"buzzer","pattern":"beep"}\n\n');
   });
 
+  test("a `: ping` comment every eventHeartbeatMs while the stream is open (proxies cut silent streams)", async () => {
+    await t.close();
+    t = await startTestApi({ limits: { eventHeartbeatMs: 100 } });
+    const r = await rawExchange(t.socketPath, ["GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n"], {
+      waitMs: 450,
+    });
+    expect(r.text).toMatch(/x-accel-buffering: no/i);
+    expect(r.text.split(": ping\n\n").length - 1).toBeGreaterThanOrEqual(2);
+  });
+
   test("stays open past the idle timeout (no heartbeat needed)", async () => {
     await t.close();
     t = await startTestApi({ limits: { idleTimeoutMs: 150, headersTimeoutMs: 150 } });

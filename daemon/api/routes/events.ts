@@ -1,5 +1,7 @@
 // GET /v1/events: server-sent events of LED, buzzer, tier, press and state changes. Pushed from
-// the EventBus only when something happens: no heartbeat, so an idle daemon does not wake up.
+// the EventBus when something happens, plus a comment line every HEARTBEAT_MS while a stream is
+// open: a reverse proxy (nginx's proxy_read_timeout) or a NAT cuts a silent stream, and the
+// browser then reconnects without noticing what it missed. With no stream open nothing wakes up.
 import type { ServerResponse } from "node:http";
 import { TooManyRequestsError } from "../../errors.js";
 import type { DaemonEvent } from "../../services.js";
@@ -15,7 +17,10 @@ export function formatEvent(event: DaemonEvent): string {
 /** Open streams, bounded so event listeners cannot take every connection the API allows. */
 export class EventStreams {
   private readonly open = new Set<ServerResponse>();
-  constructor(readonly max: number) {}
+  constructor(
+    readonly max: number,
+    readonly heartbeatMs: number,
+  ) {}
 
   get size(): number {
     return this.open.size;
@@ -52,6 +57,9 @@ export function eventRoutes(streams: EventStreams): Route[] {
             "content-type": "text/event-stream; charset=utf-8",
             "cache-control": "no-store",
             "x-content-type-options": "nosniff",
+            // nginx honours this per response: the stream is unbuffered even behind a config
+            // that forgot `proxy_buffering off`.
+            "x-accel-buffering": "no",
           });
           // The current state first, so a watcher has a baseline and knows it is subscribed.
           res.write(
@@ -63,7 +71,12 @@ export function eventRoutes(streams: EventStreams): Route[] {
             res.write(formatEvent(event));
             if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
           });
+          const heartbeat = setInterval(() => {
+            if (!res.writableEnded && !res.destroyed) res.write(": ping\n\n");
+          }, streams.heartbeatMs);
+          heartbeat.unref();
           res.on("close", () => {
+            clearInterval(heartbeat);
             unsubscribe();
             streams.delete(res);
           });
