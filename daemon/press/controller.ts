@@ -1,7 +1,7 @@
 // The imperative shell around the press engine: board edges in, LED/buzzer/events/actions out.
 // It owns at most one timer (the engine's next deadline or the end of the done flash) and none at
 // all while nothing is pending, so an idle daemon does not wake itself.
-import type { Board, LedPattern } from "../../hal/ports.js";
+import type { Board, BuzzerPattern, LedPattern } from "../../hal/ports.js";
 import type { Clock } from "../clock.js";
 import type { ButtonConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
@@ -73,10 +73,26 @@ export class PressController {
 
   /** The action handed to onAction completed: flash "done" for doneFlashMs. */
   actionDone(): void {
+    this.flash("done");
+  }
+
+  /** Feedback for something that did not come from the button (a USB grant file): LED + buzzer. */
+  showOutcome(accepted: boolean): void {
+    this.chirp(accepted ? "confirm" : "error");
+    this.flash(accepted ? "done" : "refused");
+  }
+
+  private flash(pattern: "done" | "refused"): void {
     if (this.closed) return;
     const until = this.opts.clock.monotonic() + this.opts.button.doneFlashMs;
-    this.indicator = { ...this.indicator, doneUntilMs: until };
+    this.indicator = { ...this.indicator, doneUntilMs: until, flash: pattern };
     this.refresh();
+  }
+
+  private chirp(pattern: BuzzerPattern): void {
+    if (this.closed || !this.opts.board.buzzer) return;
+    this.opts.board.buzzer.play(pattern);
+    this.opts.onEvent({ type: "buzzer", pattern });
   }
 
   close(): void {

@@ -72,6 +72,8 @@ export interface RecoveryOptions {
   audit: AuditSink;
   accounts: AccountService;
   factory: FactoryData | null;
+  /** Each USB file considered, once decided: drives the LED/buzzer (accepted vs refused). */
+  onUsbFile?: (accepted: boolean) => void;
   /** Test seams; the real thing when absent. */
   seams?: {
     randomBytes?: (n: number) => Buffer;
