@@ -197,6 +197,12 @@ export function createRecovery(opts: RecoveryOptions): RecoveryService {
       return paths;
     },
 
+    async securityCodeLockout() {
+      if (!factory) return null;
+      const s = await securityCode.lockState();
+      return { locked: s.locked, retryAfterSeconds: s.retryAfterSeconds, endsAt: s.lockedUntil };
+    },
+
     async status() {
       const now = clock.now();
       return {

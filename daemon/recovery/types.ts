@@ -36,6 +36,12 @@ export interface RecoveryService {
   readonly securityCode: SecurityCodeVerifier;
   /** Ways back in this recorder offers (for status when an account is locked). */
   offeredPaths(): RecoveryPath[];
+  /** The sticker code's lockout, or null without factory data. */
+  securityCodeLockout(): Promise<{
+    locked: boolean;
+    retryAfterSeconds: number;
+    endsAt: string | null;
+  } | null>;
   status(): Promise<RecoveryStatus>;
   /** Credential reset with the sticker's code; answers with a one-time setup token. */
   securityCodeReset(code: string): Promise<ResetOutcome>;

@@ -23,6 +23,8 @@ interface StatusBody {
     lockedCount?: number;
     lockedAccounts?: { username: string; lockedUntil: string; retryAfterSeconds: number }[];
     recoveryPaths?: string[];
+    endsAt?: string | null;
+    securityCode?: { locked?: boolean; endsAt?: string | null; retryAfterSeconds?: number } | null;
   };
   lastReset?: { at: string; reason: string; generation: number } | null;
   faults?: { code: string; message: string }[];
@@ -45,12 +47,17 @@ export function formatStatus(s: StatusBody, nowMs = Date.now()): string {
   const count = s.lockout?.lockedCount ?? locked.length;
   if (count === 0) lines.push("lockout:       none");
   else if (locked.length === 0)
-    lines.push(`lockout:       ${count} name${count === 1 ? "" : "s"} locked (an admin session shows which)`);
+    lines.push(
+      `lockout:       ${count} name${count === 1 ? "" : "s"} locked${s.lockout?.endsAt ? ` until ${s.lockout.endsAt}` : ""} (an admin session shows which)`,
+    );
   for (const [i, a] of locked.entries()) {
     const label = i === 0 ? "lockout:       " : "               ";
     lines.push(`${label}${a.username} locked until ${a.lockedUntil} (retry in ${a.retryAfterSeconds} s)`);
   }
-  if (count > 0 && s.lockout?.recoveryPaths?.length) {
+  const code = s.lockout?.securityCode;
+  if (code?.locked)
+    lines.push(`security code: locked until ${code.endsAt} (retry in ${code.retryAfterSeconds} s)`);
+  if ((count > 0 || code?.locked) && s.lockout?.recoveryPaths?.length) {
     lines.push(`recovery:      ${s.lockout.recoveryPaths.join(", ")}`);
   }
   const r = s.lastReset;
