@@ -9,6 +9,9 @@ import type { DaemonEvent } from "../services.js";
 import { type Effect, type PressAction, PressEngine } from "./engine.js";
 import { chooseLed, type IndicatorState, indicatorDeadline, initialIndicator } from "./indicator.js";
 
+/** One period of the "status" pattern: exactly one blink. */
+const STATUS_BLINK_MS = 1000;
+
 export interface ActionRequest {
   action: PressAction;
   /** The qualifying hold started before the daemon armed. */
@@ -82,9 +85,15 @@ export class PressController {
     this.flash(accepted ? "done" : "refused");
   }
 
-  private flash(pattern: "done" | "refused"): void {
+  /** A short press on a provisioned recorder: one status blink and a chirp (issue 15). */
+  statusShown(): void {
+    this.chirp("confirm");
+    this.flash("status", STATUS_BLINK_MS);
+  }
+
+  private flash(pattern: "done" | "refused" | "status", ms = this.opts.button.doneFlashMs): void {
     if (this.closed) return;
-    const until = this.opts.clock.monotonic() + this.opts.button.doneFlashMs;
+    const until = this.opts.clock.monotonic() + ms;
     this.indicator = { ...this.indicator, doneUntilMs: until, flash: pattern };
     this.refresh();
   }
@@ -171,12 +180,18 @@ export class PressController {
       case "confirm-expired":
         this.indicator = { ...this.indicator, confirmWait: false };
         log.info({ action: e.action, reason: e.reason }, "confirmation not given: nothing done");
-        onEvent({ type: "confirm", action: e.action, deadline: null });
+        onEvent({ type: "confirm", action: e.action, deadline: null, outcome: e.reason });
+        // A press too long to confirm is a mistake worth telling apart from a timeout (issue 15).
+        if (e.reason === "other-press") {
+          this.chirp("error");
+          const until = this.opts.clock.monotonic() + this.opts.button.doneFlashMs;
+          this.indicator = { ...this.indicator, doneUntilMs: until, flash: "refused" };
+        }
         break;
       case "action":
         if (e.confirmed) {
           this.indicator = { ...this.indicator, confirmWait: false };
-          onEvent({ type: "confirm", action: e.action, deadline: null });
+          onEvent({ type: "confirm", action: e.action, deadline: null, outcome: "confirmed" });
         }
         log.info({ action: e.action, boot: e.boot, confirmed: e.confirmed }, "button action");
         this.perform({

@@ -16,7 +16,7 @@ export interface IndicatorState {
   /** Monotonic ms until which the done flash shows; null when none. */
   doneUntilMs: number | null;
   /** What shows until doneUntilMs: success, or refused (nothing was done). */
-  flash: "done" | "refused";
+  flash: "done" | "refused" | "status";
   fault: boolean;
   firstBoot: boolean;
 }

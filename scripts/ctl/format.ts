@@ -10,6 +10,14 @@ export const RELEASE_NOW: Record<string, string> = {
   stuck: "nothing: held too long, treated as stuck",
 };
 
+/** How a confirm wait ended, in words (issue 15): one table for the CLI. */
+export const CONFIRM_END: Record<string, string> = {
+  confirmed: "confirmed, {action} started",
+  timeout: "no confirming press in time: nothing done",
+  "other-press": "cancelled: that press was too long to confirm, nothing done",
+  "line-fault": "cancelled: the button line failed, nothing done",
+};
+
 export function releaseText(tier: string): string {
   return RELEASE_NOW[tier] ?? tier;
 }
@@ -87,9 +95,8 @@ export function formatEvent(e: StreamEvent): string {
     case "state":
       return `state   ${d.state} (generation ${d.generation})`;
     case "confirm":
-      return d.deadline
-        ? `confirm ${d.action}: give a short press before ${d.deadline}`
-        : `confirm ${d.action}: window closed`;
+      if (d.deadline) return `confirm ${d.action}: give a short press before ${d.deadline}`;
+      return `confirm ${d.action}: ${(CONFIRM_END[String(d.outcome)] ?? "window closed").replace("{action}", String(d.action).replace("-", " "))}`;
     case "fault":
       return d.fault ? `fault   ${d.fault}` : "fault   cleared";
     default:
