@@ -160,7 +160,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       })
     : null;
   if (mail) noticeTap.attach(mail);
-  const recovery = createRecovery({ stateDir: paths.stateDir, config, clock, log, audit, accounts, factory });
+  const recovery = createRecovery({
+    stateDir: paths.stateDir,
+    config,
+    clock,
+    log,
+    audit,
+    accounts,
+    factory,
+    onUsbFile: (accepted) => controllerRef?.showOutcome(accepted),
+  });
   recoveryRef = recovery;
   if (opened) await recovery.resumeIfPending();
   const backup = new BackupService({

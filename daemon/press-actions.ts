@@ -10,6 +10,7 @@ export interface PressActionDeps {
   recovery: { factoryReset(reason: string): Promise<unknown>; afterCredentialReset(): Promise<void> };
   controller: {
     actionDone(): void;
+    statusShown(): void;
     setIndicatorState(s: { firstBoot: boolean; fault: string | null }): void;
   };
   audit: AuditSink;
@@ -27,6 +28,7 @@ export async function handlePressAction(action: PressAction, deps: PressActionDe
           log.info("short press: setup window reopened");
         } else {
           log.info({ state: status.state, generation: status.generation }, "short press: status");
+          controller.statusShown();
         }
         return;
       }

@@ -119,5 +119,11 @@ export type DaemonEvent =
   | { type: "tier"; tier: string; heldMs: number }
   | { type: "press"; tier: string; durationMs: number; boot: boolean; action: string }
   | { type: "state"; state: ReportedState; generation: number }
-  | { type: "confirm"; action: string; deadline: string | null }
+  | {
+      type: "confirm";
+      action: string;
+      deadline: string | null;
+      /** When the wait ends: confirmed, or why not (issue 15). */
+      outcome?: "confirmed" | "timeout" | "other-press" | "line-fault";
+    }
   | { type: "fault"; fault: string | null };

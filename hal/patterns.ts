@@ -44,6 +44,26 @@ export const LED_WAVES: Readonly<Record<LedPattern, LedWave>> = {
     description: "double flash every second",
   },
   done: { steady: false, steps: blink(10), hz: 10, description: "rapid flicker, 10 per second (10 Hz)" },
+  // A single blink, shown once: the answer to a short press on a provisioned recorder.
+  status: {
+    steady: false,
+    steps: [
+      { on: true, ms: 300 },
+      { on: false, ms: 700 },
+    ],
+    description: "one blink",
+  },
+  // One long flash then a short one: unlike "done" at a glance, so refused never reads as success.
+  refused: {
+    steady: false,
+    steps: [
+      { on: true, ms: 700 },
+      { on: false, ms: 200 },
+      { on: true, ms: 100 },
+      { on: false, ms: 500 },
+    ],
+    description: "one long and one short flash, every 1.5 seconds: refused, nothing done",
+  },
   // Mostly dark with a short heartbeat: the recorder is fine but waits for a password.
   "setup-pending": {
     steady: false,

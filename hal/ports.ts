@@ -26,6 +26,8 @@ export type LedPattern =
   | "fast-blink" // 4 Hz: releasing now arms a factory reset (confirm with a short press)
   | "confirm-wait" // waiting for the confirming short press
   | "done" // rapid flashing for a few seconds: the action completed
+  | "status" // one blink after a short press on a provisioned recorder: "I am fine"
+  | "refused" // for a few seconds: a USB file or a confirm was refused, nothing was done
   | "setup-pending" // first-boot: waiting for a password to be set
   | "fault"; // store or button unusable
 

@@ -278,6 +278,8 @@ export function renderFieldCardMarkdown(cfg: Config, svgPath = "docs/field-card.
     "fast-blink": "releasing now arms a factory reset (confirm with a short press)",
     "confirm-wait": `press briefly once more within ${fmt(cfg.button.confirmWindowMs)} to confirm; otherwise nothing happens`,
     done: `the reset is done (shown for ${fmt(cfg.button.doneFlashMs)})`,
+    status: "short press on a provisioned recorder: it is working, nothing changed",
+    refused: `refused, nothing was done: a USB file that is not a valid grant for this recorder, or a confirm press too long (shown for ${fmt(cfg.button.doneFlashMs)}; the audit log names the reason)`,
     "setup-pending": "first-boot state: set a new admin password",
     fault:
       "the credential store is lost, damaged or unwritable, or the button is unusable: a 5-15 s hold rebuilds the store (then claim it again); if it stays on, call support",

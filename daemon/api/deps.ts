@@ -49,6 +49,12 @@ export interface RecoveryApi {
   /** The live request; NotFoundError `no_request` without one. Changes nothing. */
   liveResetRequest(opts: { usb: boolean }): Awaitable<ResetRequestView>;
   applyGrant(grant: ResetGrantDoc): Awaitable<ResetOutcome>;
+  /** The sticker code's lockout (null without factory data): status shows it (issue 15). */
+  securityCodeLockout?(): Awaitable<{
+    locked: boolean;
+    retryAfterSeconds: number;
+    endsAt: string | null;
+  } | null>;
   /** Which ways back in this device offers (e.g. "button", "security-code", "unlock", "grant"). */
   offeredPaths(): readonly string[];
 }

@@ -1,13 +1,16 @@
 // The imperative shell around the press engine: board edges in, LED/buzzer/events/actions out.
 // It owns at most one timer (the engine's next deadline or the end of the done flash) and none at
 // all while nothing is pending, so an idle daemon does not wake itself.
-import type { Board, LedPattern } from "../../hal/ports.js";
+import type { Board, BuzzerPattern, LedPattern } from "../../hal/ports.js";
 import type { Clock } from "../clock.js";
 import type { ButtonConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { DaemonEvent } from "../services.js";
 import { type Effect, type PressAction, PressEngine } from "./engine.js";
 import { chooseLed, type IndicatorState, indicatorDeadline, initialIndicator } from "./indicator.js";
+
+/** One period of the "status" pattern: exactly one blink. */
+const STATUS_BLINK_MS = 1000;
 
 export interface ActionRequest {
   action: PressAction;
@@ -73,10 +76,32 @@ export class PressController {
 
   /** The action handed to onAction completed: flash "done" for doneFlashMs. */
   actionDone(): void {
+    this.flash("done");
+  }
+
+  /** Feedback for something that did not come from the button (a USB grant file): LED + buzzer. */
+  showOutcome(accepted: boolean): void {
+    this.chirp(accepted ? "confirm" : "error");
+    this.flash(accepted ? "done" : "refused");
+  }
+
+  /** A short press on a provisioned recorder: one status blink and a chirp (issue 15). */
+  statusShown(): void {
+    this.chirp("confirm");
+    this.flash("status", STATUS_BLINK_MS);
+  }
+
+  private flash(pattern: "done" | "refused" | "status", ms = this.opts.button.doneFlashMs): void {
     if (this.closed) return;
-    const until = this.opts.clock.monotonic() + this.opts.button.doneFlashMs;
-    this.indicator = { ...this.indicator, doneUntilMs: until };
+    const until = this.opts.clock.monotonic() + ms;
+    this.indicator = { ...this.indicator, doneUntilMs: until, flash: pattern };
     this.refresh();
+  }
+
+  private chirp(pattern: BuzzerPattern): void {
+    if (this.closed || !this.opts.board.buzzer) return;
+    this.opts.board.buzzer.play(pattern);
+    this.opts.onEvent({ type: "buzzer", pattern });
   }
 
   close(): void {
@@ -155,12 +180,18 @@ export class PressController {
       case "confirm-expired":
         this.indicator = { ...this.indicator, confirmWait: false };
         log.info({ action: e.action, reason: e.reason }, "confirmation not given: nothing done");
-        onEvent({ type: "confirm", action: e.action, deadline: null });
+        onEvent({ type: "confirm", action: e.action, deadline: null, outcome: e.reason });
+        // A press too long to confirm is a mistake worth telling apart from a timeout (issue 15).
+        if (e.reason === "other-press") {
+          this.chirp("error");
+          const until = this.opts.clock.monotonic() + this.opts.button.doneFlashMs;
+          this.indicator = { ...this.indicator, doneUntilMs: until, flash: "refused" };
+        }
         break;
       case "action":
         if (e.confirmed) {
           this.indicator = { ...this.indicator, confirmWait: false };
-          onEvent({ type: "confirm", action: e.action, deadline: null });
+          onEvent({ type: "confirm", action: e.action, deadline: null, outcome: "confirmed" });
         }
         log.info({ action: e.action, boot: e.boot, confirmed: e.confirmed }, "button action");
         this.perform({

@@ -1,7 +1,7 @@
 // Which LED pattern to show, as a pure function of what is going on. Precedence, highest first:
 //   1. holding feedback (the technician's hand is on the button: tell them what releasing does)
 //   2. confirm-wait (a factory or boot-hold reset waits for its confirming press)
-//   3. done (rapid flash for doneFlashMs after an action completed)
+//   3. done / refused (for doneFlashMs after an action completed, or a USB file or confirm was refused)
 //   4. fault (store unusable, GPIO failure)
 //   5. setup-pending (first-boot state: set a password)
 //   6. off
@@ -15,6 +15,8 @@ export interface IndicatorState {
   confirmWait: boolean;
   /** Monotonic ms until which the done flash shows; null when none. */
   doneUntilMs: number | null;
+  /** What shows until doneUntilMs: success, or refused (nothing was done). */
+  flash: "done" | "refused" | "status";
   fault: boolean;
   firstBoot: boolean;
 }
@@ -23,6 +25,7 @@ export const initialIndicator: IndicatorState = {
   holding: null,
   confirmWait: false,
   doneUntilMs: null,
+  flash: "done",
   fault: false,
   firstBoot: false,
 };
@@ -30,7 +33,7 @@ export const initialIndicator: IndicatorState = {
 export function chooseLed(s: IndicatorState, nowMs: number): LedPattern {
   if (s.holding) return s.holding;
   if (s.confirmWait) return "confirm-wait";
-  if (s.doneUntilMs !== null && nowMs < s.doneUntilMs) return "done";
+  if (s.doneUntilMs !== null && nowMs < s.doneUntilMs) return s.flash;
   if (s.fault) return "fault";
   if (s.firstBoot) return "setup-pending";
   return "off";

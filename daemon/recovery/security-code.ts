@@ -37,6 +37,8 @@ export interface SecurityCodeLockState {
   locked: boolean;
   retryAfterSeconds: number;
   failures: number;
+  /** When the lock ends (ISO), or null when not locked. */
+  lockedUntil: string | null;
 }
 
 /** What the AccountService uses for setup outside the window; the recovery API for resets. */
@@ -158,7 +160,12 @@ export function createSecurityCodeVerifier(opts: SecurityCodeOptions): SecurityC
     async lockState(): Promise<SecurityCodeLockState> {
       const s = await load();
       const ms = lockRemainingMs(s, opts.clock.now());
-      return { locked: ms > 0, retryAfterSeconds: Math.ceil(ms / 1000), failures: s.failures };
+      return {
+        locked: ms > 0,
+        retryAfterSeconds: Math.ceil(ms / 1000),
+        failures: s.failures,
+        lockedUntil: ms > 0 && s.lockedUntil !== null ? new Date(s.lockedUntil).toISOString() : null,
+      };
     },
 
     clearLockout(): Promise<void> {

@@ -16,7 +16,14 @@ import { UnlockChallenges } from "./challenge.js";
 import { UsbUnavailableError, WireFormatError } from "./errors.js";
 import { findVendorKey } from "./factory-data.js";
 import { FactoryReset } from "./factory-reset.js";
-import { MAX_DOCUMENT_BYTES, makeResetRequest, NONCE_BYTES, parseGrant, verifyGrant } from "./grant.js";
+import {
+  GRANT_TYPE,
+  MAX_DOCUMENT_BYTES,
+  makeResetRequest,
+  NONCE_BYTES,
+  parseGrant,
+  verifyGrant,
+} from "./grant.js";
 import { RequestStore } from "./request-store.js";
 import { createSecurityCodeVerifier } from "./security-code.js";
 import type { RecoveryOptions, RecoveryPath, RecoveryService } from "./types.js";
@@ -150,22 +157,33 @@ export function createRecovery(opts: RecoveryOptions): RecoveryService {
     return usbFile;
   }
 
+  // Every file considered is logged and audited with why (issue 15): a technician with a wrong
+  // file on the stick reads the reason in the audit log instead of guessing.
   async function readGrantFile(file: string): Promise<GrantFileOutcome> {
+    const name = path.basename(file);
+    const decided = (accepted: boolean, reason: string): GrantFileOutcome => {
+      audit.record("usb-grant-file", { file: name, outcome: accepted ? "ok" : "refused", reason });
+      log.info({ file: name, accepted, reason }, "USB file considered");
+      opts.onUsbFile?.(accepted);
+      return accepted ? "applied" : "refused";
+    };
     let text: string;
     try {
       const buf = await readFile(file);
       if (buf.length > MAX_DOCUMENT_BYTES) throw new WireFormatError("reset grant", "file is too large");
       text = buf.toString("utf8");
     } catch (err) {
-      audit.record("recovery.grant", { outcome: "refused", reason: "unreadable", source: "usb" });
       log.warn({ err, file }, "USB grant file unreadable");
-      return "refused";
+      return decided(false, "unreadable");
     }
+    const kind = usbFileKind(text);
+    if (kind !== "grant") return decided(false, kind);
     try {
       await service.applyGrant(text, "usb");
-      return "applied";
-    } catch {
-      return "refused"; // audited by applyGrant
+      return decided(true, "accepted");
+    } catch (err) {
+      // applyGrant audited the attempt itself; this names the file it came from.
+      return decided(false, err instanceof RecoveryRefusedError ? err.reason : "malformed");
     }
   }
 
@@ -177,6 +195,12 @@ export function createRecovery(opts: RecoveryOptions): RecoveryService {
       if (factory) paths.push("security-code");
       if (factory && vendorKey) paths.push("support-unlock", "signed-grant");
       return paths;
+    },
+
+    async securityCodeLockout() {
+      if (!factory) return null;
+      const s = await securityCode.lockState();
+      return { locked: s.locked, retryAfterSeconds: s.retryAfterSeconds, endsAt: s.lockedUntil };
     },
 
     async status() {
@@ -392,6 +416,18 @@ export function createRecovery(opts: RecoveryOptions): RecoveryService {
     },
   };
   return service;
+}
+
+/** "grant" when the text is a reset grant document (valid or not), else why it is not one. */
+function usbFileKind(text: string): "grant" | "not_json" | "not_a_grant" {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return "not_json";
+  }
+  const type = typeof doc === "object" && doc !== null ? (doc as { type?: unknown }).type : undefined;
+  return type === GRANT_TYPE ? "grant" : "not_a_grant";
 }
 
 /** One request file per recorder on a stick shared between recorders. */

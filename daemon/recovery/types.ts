@@ -36,6 +36,12 @@ export interface RecoveryService {
   readonly securityCode: SecurityCodeVerifier;
   /** Ways back in this recorder offers (for status when an account is locked). */
   offeredPaths(): RecoveryPath[];
+  /** The sticker code's lockout, or null without factory data. */
+  securityCodeLockout(): Promise<{
+    locked: boolean;
+    retryAfterSeconds: number;
+    endsAt: string | null;
+  } | null>;
   status(): Promise<RecoveryStatus>;
   /** Credential reset with the sticker's code; answers with a one-time setup token. */
   securityCodeReset(code: string): Promise<ResetOutcome>;
@@ -72,6 +78,8 @@ export interface RecoveryOptions {
   audit: AuditSink;
   accounts: AccountService;
   factory: FactoryData | null;
+  /** Each USB file considered, once decided: drives the LED/buzzer (accepted vs refused). */
+  onUsbFile?: (accepted: boolean) => void;
   /** Test seams; the real thing when absent. */
   seams?: {
     randomBytes?: (n: number) => Buffer;

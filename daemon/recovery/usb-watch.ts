@@ -1,4 +1,5 @@
-// Applies `*.grant.json` files dropped on a USB stick (SPEC 6). The folder may not exist until a
+// Applies grant files dropped on a USB stick (SPEC 6): any `*.json` at the stick's root, whatever
+// its name (a technician renames files; issue 15), except the request files this daemon writes. The folder may not exist until a
 // stick is mounted, and a stick mounted over an existing folder is invisible to an inotify watch
 // made before the mount. So: the parent folder is watched (the mount point appearing or going
 // away), the folder itself is watched while it exists, and a slow identity check (stat every few
@@ -8,7 +9,11 @@ import path from "node:path";
 import type { Logger } from "../log.js";
 import { MAX_DOCUMENT_BYTES } from "./grant.js";
 
-export const GRANT_FILE = /\.grant\.json$/;
+/** Every JSON file at the root is considered; the callee says why one is refused. */
+export const CANDIDATE_FILE = /\.json$/;
+/** Our own request files (`recoveryd-<id>.request.json`): read by the vendor, never by us. */
+const OWN_REQUEST_FILE = /\.request\.json$/;
+const isCandidate = (name: string) => CANDIDATE_FILE.test(name) && !OWN_REQUEST_FILE.test(name);
 
 export type GrantFileOutcome = "applied" | "refused";
 
@@ -82,7 +87,7 @@ export class UsbGrantWatcher {
     if (!this.identity) return;
     try {
       this.dirWatcher = watch(this.dir, { persistent: false }, (_event, name) => {
-        if (name && GRANT_FILE.test(name)) this.schedule(name);
+        if (name && isCandidate(name)) this.schedule(name);
         else if (!name) this.scan();
       });
       this.dirWatcher.on("error", () => this.scheduleRearm());
@@ -121,7 +126,7 @@ export class UsbGrantWatcher {
     } catch {
       return;
     }
-    for (const n of names) if (GRANT_FILE.test(n)) this.schedule(n);
+    for (const n of names) if (isCandidate(n)) this.schedule(n);
   }
 
   private schedule(name: string): void {

@@ -10,6 +10,14 @@ export const RELEASE_NOW: Record<string, string> = {
   stuck: "nothing: held too long, treated as stuck",
 };
 
+/** How a confirm wait ended, in words (issue 15): one table for the CLI. */
+export const CONFIRM_END: Record<string, string> = {
+  confirmed: "confirmed, {action} started",
+  timeout: "no confirming press in time: nothing done",
+  "other-press": "cancelled: that press was too long to confirm, nothing done",
+  "line-fault": "cancelled: the button line failed, nothing done",
+};
+
 export function releaseText(tier: string): string {
   return RELEASE_NOW[tier] ?? tier;
 }
@@ -23,6 +31,8 @@ interface StatusBody {
     lockedCount?: number;
     lockedAccounts?: { username: string; lockedUntil: string; retryAfterSeconds: number }[];
     recoveryPaths?: string[];
+    endsAt?: string | null;
+    securityCode?: { locked?: boolean; endsAt?: string | null; retryAfterSeconds?: number } | null;
   };
   lastReset?: { at: string; reason: string; generation: number } | null;
   faults?: { code: string; message: string }[];
@@ -45,12 +55,17 @@ export function formatStatus(s: StatusBody, nowMs = Date.now()): string {
   const count = s.lockout?.lockedCount ?? locked.length;
   if (count === 0) lines.push("lockout:       none");
   else if (locked.length === 0)
-    lines.push(`lockout:       ${count} name${count === 1 ? "" : "s"} locked (an admin session shows which)`);
+    lines.push(
+      `lockout:       ${count} name${count === 1 ? "" : "s"} locked${s.lockout?.endsAt ? ` until ${s.lockout.endsAt}` : ""} (an admin session shows which)`,
+    );
   for (const [i, a] of locked.entries()) {
     const label = i === 0 ? "lockout:       " : "               ";
     lines.push(`${label}${a.username} locked until ${a.lockedUntil} (retry in ${a.retryAfterSeconds} s)`);
   }
-  if (count > 0 && s.lockout?.recoveryPaths?.length) {
+  const code = s.lockout?.securityCode;
+  if (code?.locked)
+    lines.push(`security code: locked until ${code.endsAt} (retry in ${code.retryAfterSeconds} s)`);
+  if ((count > 0 || code?.locked) && s.lockout?.recoveryPaths?.length) {
     lines.push(`recovery:      ${s.lockout.recoveryPaths.join(", ")}`);
   }
   const r = s.lastReset;
@@ -80,9 +95,8 @@ export function formatEvent(e: StreamEvent): string {
     case "state":
       return `state   ${d.state} (generation ${d.generation})`;
     case "confirm":
-      return d.deadline
-        ? `confirm ${d.action}: give a short press before ${d.deadline}`
-        : `confirm ${d.action}: window closed`;
+      if (d.deadline) return `confirm ${d.action}: give a short press before ${d.deadline}`;
+      return `confirm ${d.action}: ${(CONFIRM_END[String(d.outcome)] ?? "window closed").replace("{action}", String(d.action).replace("-", " "))}`;
     case "fault":
       return d.fault ? `fault   ${d.fault}` : "fault   cleared";
     default:

@@ -131,7 +131,12 @@ describe("press controller on the simulated board", () => {
     vi.advanceTimersByTime(2000);
     press(board, 300);
     expect(actions).toEqual([{ action: "factory-reset", boot: false, confirmed: true, durationMs: 16_000 }]);
-    expect(of("confirm").at(-1)).toEqual({ type: "confirm", action: "factory-reset", deadline: null });
+    expect(of("confirm").at(-1)).toEqual({
+      type: "confirm",
+      action: "factory-reset",
+      deadline: null,
+      outcome: "confirmed",
+    });
     expect(of("press").at(-1)).toMatchObject({ tier: "short", action: "confirmation" });
     expect(board.led.pattern).toBe("off");
   });

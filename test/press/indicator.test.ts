@@ -14,6 +14,7 @@ describe("indicator", () => {
       holding: "slow-blink" as const,
       confirmWait: true,
       doneUntilMs: 100,
+      flash: "done" as const,
       fault: true,
       firstBoot: true,
     };
@@ -22,6 +23,12 @@ describe("indicator", () => {
     expect(chooseLed({ ...all, holding: null, confirmWait: false }, 0)).toBe("done");
     expect(chooseLed({ ...all, holding: null, confirmWait: false, doneUntilMs: null }, 0)).toBe("fault");
     expect(chooseLed({ ...base, firstBoot: true }, 0)).toBe("setup-pending");
+  });
+
+  it("shows refused instead of done when the flash is a refusal, for the same time", () => {
+    const s = { ...base, doneUntilMs: 3000, flash: "refused" as const, firstBoot: true };
+    expect(chooseLed(s, 2999)).toBe("refused");
+    expect(chooseLed(s, 3000)).toBe("setup-pending");
   });
 
   it("holding feedback 'off' in the dead zone hides setup-pending", () => {

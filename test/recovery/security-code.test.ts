@@ -72,7 +72,12 @@ describe("security code", () => {
       clock.advance(1);
     }
     expect(await verifier.verify(kat.stickerText)).toBe(true);
-    expect(await verifier.lockState()).toEqual({ locked: false, retryAfterSeconds: 0, failures: 0 });
+    expect(await verifier.lockState()).toEqual({
+      locked: false,
+      retryAfterSeconds: 0,
+      failures: 0,
+      lockedUntil: null,
+    });
   });
 
   it("the counter survives a restart (a new verifier on the same file)", async () => {

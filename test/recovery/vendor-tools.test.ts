@@ -116,9 +116,14 @@ describe("vendor tools ↔ daemon", () => {
     while (!applied() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(h.accounts.resets).toHaveLength(1);
     expect(h.accounts.resets[0]?.reason).toBe("grant");
-    expect(h.audit.last()).toMatchObject({
+    expect(h.audit.of("recovery.grant").at(-1)).toMatchObject({
       event: "recovery.grant",
       fields: { outcome: "ok", source: "usb" },
+    });
+    // The watcher's own record names the file and the verdict (issue 15).
+    expect(h.audit.last()).toMatchObject({
+      event: "usb-grant-file",
+      fields: { outcome: "ok", reason: "accepted" },
     });
     const renamed = `${usbFile?.replace(".request.json", ".grant.json")}.applied`;
     while (!existsSync(renamed) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

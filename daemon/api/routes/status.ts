@@ -13,6 +13,12 @@ function isAdmin(deps: ApiDeps, req: IncomingMessage): boolean {
   }
 }
 
+function latest(isoTimes: string[]): string | null {
+  let best: string | null = null;
+  for (const t of isoTimes) if (best === null || Date.parse(t) > Date.parse(best)) best = t;
+  return best;
+}
+
 export function statusRoutes(): Route[] {
   return [
     {
@@ -22,6 +28,7 @@ export function statusRoutes(): Route[] {
           const s = deps.accounts.status();
           // Strangers see counts only: a locked username tells them the name exists (issue 12).
           const admin = isAdmin(deps, req);
+          const code = (await deps.recovery?.securityCodeLockout?.()) ?? null;
           return {
             status: 200,
             body: {
@@ -35,6 +42,10 @@ export function statusRoutes(): Route[] {
                 ...(admin ? { lockedAccounts: s.lockout.lockedAccounts } : {}),
                 // What a locked-out owner can do about it; empty when the device has no factory data.
                 recoveryPaths: deps.recovery ? [...deps.recovery.offeredPaths()] : ["button"],
+                // Added by issue 15: when the last login lock ends (a time, not a name), and the
+                // sticker code's own lockout, so a locked-out owner sees every door that is shut.
+                endsAt: latest(s.lockout.lockedAccounts.map((a) => a.lockedUntil)),
+                securityCode: code,
               },
               lastReset: s.lastReset,
               ...(s.fault ? { fault: s.fault } : {}),
