@@ -184,6 +184,16 @@ export class AuditLog implements AuditSink {
     return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
   }
 
+  /**
+   * Syncs now and tells onDurable, so the anchor holds the last entry before the store that keeps
+   * it closes (a batched sync still in flight at shutdown would otherwise land after it).
+   */
+  settleSync(): void {
+    if (this.fd === null || this.closed) return;
+    fs.fdatasyncSync(this.fd);
+    this.durable(this.last);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -162,6 +162,12 @@ export class AuditTrail implements AuditSink {
     for (const name of LOG_NAMES) this.gates[name].flush();
   }
 
+  /** Every entry so far on the flash and anchored: call before the anchor's store closes. */
+  settle(): void {
+    this.flushNoise();
+    for (const name of LOG_NAMES) this.logs[name].settleSync();
+  }
+
   close(): void {
     this.flushNoise();
     for (const name of LOG_NAMES) this.logs[name].close();

@@ -170,7 +170,7 @@ describe("audit under 100,000 noise requests", () => {
         ["audit", "--verify", "--json", "--socket", d.apiSocket, "--token", t],
         d.baseDir,
       );
-      expect(r.code).toBe(1);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
       const body = JSON.parse(r.stdout) as { ok: boolean; problems: { log: string; problem: string }[] };
       expect(body.ok).toBe(false);
       expect(body.problems, r.stdout).toContainEqual(
