@@ -15,6 +15,7 @@ import { writeFileAtomic } from "../../daemon/recovery/atomic-file.js";
 import {
   GRANT_ACTIONS,
   type GrantAction,
+  MAX_DOCUMENT_BYTES,
   parseResetRequest,
   signGrant,
 } from "../../daemon/recovery/grant.js";
@@ -78,6 +79,10 @@ export async function main(
 
 /** The request document, out of `recoveryctl recover request --json`'s { request, usbFile } if wrapped. */
 export function unwrapRequest(text: string, source: string): unknown {
+  // The wrapper adds a file path to the request: twice the daemon's document cap covers it, and
+  // a huge or hostile input is refused before JSON.parse rather than after.
+  if (Buffer.byteLength(text, "utf8") > 2 * MAX_DOCUMENT_BYTES)
+    throw new Error(`${source === "-" ? "stdin" : source} is larger than a reset request can be`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
