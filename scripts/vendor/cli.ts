@@ -33,8 +33,8 @@ export function isMain(url: string): boolean {
 export async function runCli(
   usage: string,
   main: (argv: string[], io: Io) => Promise<number>,
+  argv: string[] = process.argv.slice(2),
 ): Promise<void> {
-  const argv = process.argv.slice(2);
   // Asking for help is not a mistake: usage on stdout, exit 0 (before strict flag parsing refuses it).
   if (argv.includes("--help") || argv.includes("-h")) {
     processIo.out(usage);

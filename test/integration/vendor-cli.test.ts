@@ -12,13 +12,17 @@ import { apiOf, fixtures, provision, spawnWithFactory } from "./support/adversar
 const TOOLS = ["scripts/vendor/keygen.ts", "scripts/vendor/unlock-code.ts", "scripts/vendor/sign-grant.ts"];
 const KEY = path.join(fixtures, "vendor-key-7.private.json");
 
+// The single installed bin, as built into dist/ (what `npm i -g` links as `recoveryd-vendor`).
+const VENDOR_BIN = path.join(repoRoot, "dist/scripts/vendor/recoveryd-vendor.js");
+
 function tool(
   script: string,
   args: string[],
   stdin = "",
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const argv = script.endsWith(".ts") ? ["--import", "tsx", path.join(repoRoot, script)] : [script];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, script), ...args], {
+    const child = spawn(process.execPath, [...argv, ...args], {
       cwd: repoRoot,
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -111,6 +115,65 @@ describe("vendor tool command lines", () => {
     const { file } = JSON.parse(signed.stdout) as { file: string };
     expect(file).toBe(path.join(daemon.baseDir, "bare.grant.json"));
     const applied = await ctl(home, ["recover", "grant", file, ...S]);
+    expect(applied.code).toBe(0);
+  });
+});
+
+describe("recoveryd-vendor, the one bin with subcommands", () => {
+  it("--help lists every subcommand and exits 0; no command or an unknown one is exit 2", {
+    timeout: 30_000,
+  }, async () => {
+    const help = await tool(VENDOR_BIN, ["--help"]);
+    expect(help.code).toBe(0);
+    for (const command of ["keygen", "provision", "unlock-code", "sign-grant"])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+    const none = await tool(VENDOR_BIN, []);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^error: a command is required\n\nusage: recoveryd-vendor/);
+    const bad = await tool(VENDOR_BIN, ["sign"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: unknown command "sign"/);
+  });
+
+  it("a subcommand takes its tool's flags: --help exit 0, a usage error exit 2", {
+    timeout: 30_000,
+  }, async () => {
+    const help = await tool(VENDOR_BIN, ["unlock-code", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: unlock-code --key/);
+    const usage = await tool(VENDOR_BIN, ["unlock-code", "--key", KEY]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^error: the challenge is required\n\nusage: unlock-code/);
+  });
+
+  it("recover request --json | recoveryd-vendor sign-grant --request - → recover grant is accepted", {
+    timeout: 60_000,
+  }, async () => {
+    const S = ["--socket", daemon.apiSocket];
+    const req = await ctl(home, ["recover", "request", "--json", ...S]);
+    expect(req.code).toBe(0);
+    const grantFile = path.join(daemon.baseDir, "bin.grant.json");
+    const signed = await tool(
+      VENDOR_BIN,
+      [
+        "sign-grant",
+        "--request",
+        "-",
+        "--key",
+        KEY,
+        "--action",
+        "credential-reset",
+        "--hours",
+        "24",
+        "--out",
+        grantFile,
+      ],
+      req.stdout,
+    );
+    expect(signed.stderr).toBe("");
+    expect(signed.code).toBe(0);
+    const applied = await ctl(home, ["recover", "grant", grantFile, ...S]);
+    expect(applied.stderr).toBe("");
     expect(applied.code).toBe(0);
   });
 });
