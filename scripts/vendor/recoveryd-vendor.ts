@@ -15,7 +15,10 @@ interface Tool {
 
 const TOOLS: Record<string, { tool: Tool; what: string }> = {
   keygen: { tool: keygen, what: "make a vendor key pair (private file 0600 + public entry)" },
-  provision: { tool: provision, what: "write a recorder's factory data and print its sticker (device id, security code)" },
+  provision: {
+    tool: provision,
+    what: "write a recorder's factory data and print its sticker (device id, security code)",
+  },
   "unlock-code": { tool: unlockCode, what: "the 8-character code for a recorder's unlock challenge" },
   "sign-grant": { tool: signGrant, what: "sign a reset grant for a recorder's request (file or stdin)" },
 };
