@@ -18,7 +18,24 @@ export const CONFIRM_END: Record<string, string> = {
   "line-fault": "cancelled: the button line failed, nothing done",
 };
 
-export function releaseText(tier: string): string {
+/**
+ * While a reset waits for its confirming short press, releasing means something else (issue 15):
+ * the short tier confirms, and any longer press cancels the wait before its own tier applies.
+ */
+export const RELEASE_NOW_CONFIRMING: Record<string, string> = {
+  short: "confirm the {action}",
+  dead: "cancel the {action}: too long to confirm, nothing done",
+  credential: "cancel the {action}, then credential reset",
+  factory: "cancel the {action}, then arm a new factory reset",
+  stuck: "cancel the {action}: held too long, nothing done",
+};
+
+/** `pending` names what a confirm wait is open for ("factory-reset", "pending reset"), if any. */
+export function releaseText(tier: string, pending?: string | null): string {
+  if (pending) {
+    const text = RELEASE_NOW_CONFIRMING[tier];
+    if (text) return text.replace("{action}", pending.replace("-", " "));
+  }
   return RELEASE_NOW[tier] ?? tier;
 }
 

@@ -6,6 +6,7 @@ import { SimClient, type WatchEvent } from "../../hal/sim/control-client.js";
 import { openEventStream, type StreamEvent } from "../../scripts/ctl/client.js";
 import { formatEvent } from "../../scripts/ctl/format.js";
 import type { DaemonProcess } from "../../scripts/lib/daemon-process.js";
+import { ctl, ctlHome } from "../ctl/support.js";
 import { apiOf, provision, spawnWithFactory } from "./support/adversary.js";
 
 let daemon: DaemonProcess;
@@ -69,5 +70,21 @@ describe("press feedback on the real daemon", () => {
     } as StreamEvent);
     expect(line).toBe("confirm factory-reset: confirmed, factory reset started");
     expect(line).not.toContain("window closed");
+  });
+
+  // Runs last: the confirm it gives starts a factory reset.
+  it("during a confirm wait, `sim press` says a short release confirms (not 'show status')", {
+    timeout: 60_000,
+  }, async () => {
+    board.length = 0;
+    await sim.press(6500);
+    await until("confirm-wait", () => patterns("led").includes("confirm-wait"));
+    const home = await ctlHome();
+    const r = await ctl(home, ["sim", "press", "300ms", "--socket", daemon.apiSocket]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/release now: confirm the pending reset/);
+    expect(r.stdout).not.toMatch(/release now: show status/);
+    expect(r.stdout).toContain("confirm factory-reset: confirmed, factory reset started");
   });
 });

@@ -30,6 +30,8 @@ class LiveFeedback {
   constructor(
     private readonly print: (line: string) => void,
     private led: string,
+    /** The reset a confirm wait was open for when the press began: it changes what release does. */
+    private readonly pending: string | null,
   ) {}
 
   start(atMs: number): void {
@@ -54,7 +56,7 @@ class LiveFeedback {
     const held = this.tierHeldMs ?? monoMs() - this.startMs;
     this.tierHeldMs = null;
     const secs = `${(held / 1000).toFixed(1)}s`.padStart(6);
-    const release = this.tier ? `  → release now: ${releaseText(this.tier)}` : "";
+    const release = this.tier ? `  → release now: ${releaseText(this.tier, this.pending)}` : "";
     this.print(`${secs}  LED ${this.led.padEnd(12)}  buzzer ${(this.buzzer ?? "-").padEnd(11)}${release}`);
   }
 }
@@ -68,7 +70,9 @@ async function holdAndReport(ctx: Ctx, sim: SimClient, durationMs: number): Prom
   if (baseline.pressed) {
     throw new RefusedError("the simulated button is already down; release it first: recoveryctl sim up");
   }
-  const live = new LiveFeedback((line) => println(ctx.out, line), baseline.led);
+  // The board shows confirm-wait only while a reset waits for its confirming short press.
+  const pending = baseline.led === "confirm-wait" ? "pending reset" : null;
+  const live = new LiveFeedback((line) => println(ctx.out, line), baseline.led, pending);
   const seen: StreamEvent[] = [];
   let holding = false;
   let press: StreamEvent | undefined;
