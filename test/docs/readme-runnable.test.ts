@@ -10,7 +10,7 @@ import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../../sc
 
 const PASSWORD = "violet tractor harbour 1987";
 
-export function runnableBlocks(markdown: string): { line: number; script: string }[] {
+function runnableBlocks(markdown: string): { line: number; script: string }[] {
   const blocks: { line: number; script: string }[] = [];
   const lines = markdown.split("\n");
   for (let i = 0; i < lines.length; i++) {
