@@ -50,7 +50,7 @@ export interface BuzzerPort {
 }
 
 export interface Board {
-  readonly kind: "sim" | "onoff";
+  readonly kind: "sim" | "onoff" | "gpiod";
   readonly button: ButtonPort;
   readonly led: LedPort;
   /** Absent when the board has no buzzer. */
