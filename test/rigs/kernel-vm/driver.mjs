@@ -1,0 +1,250 @@
+// The one long-lived driver inside the kernel test VM (run.sh boots it): creates a gpio-sim chip,
+// starts the real bundled daemon on it with each back end in turn, moves the button by writing the
+// simulator's pull (the kernel's GPIO core and interrupt code make the edges), and checks what the
+// daemon classified on its event stream. Holds are timed here by CLOCK_MONOTONIC around the pull
+// writes (gpio-sim raises the edge inside the write), and printed beside the daemon's duration.
+// Usage: node driver.mjs <results.json> [backend...]   (backends: gpiod onoff; default both)
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { openEventStream } from "../../../dist/scripts/ctl/client.js";
+import { spawnDaemon } from "../../../dist/scripts/lib/daemon-process.js";
+
+const [resultsFile = "/run/results/results.json", ...wanted] = process.argv.slice(2);
+const BACKENDS = wanted.length > 0 ? wanted : ["gpiod", "onoff"];
+const CFS = "/sys/kernel/config/gpio-sim/recoveryd";
+const LABEL = "recoveryd-test";
+const mono = () => Number(process.hrtime.bigint()) / 1e6;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const results = [];
+
+/** The chip: 4 lines, named, labelled; the button released (active-low, so pulled up). */
+function setupChip() {
+  mkdirSync(`${CFS}/bank0`, { recursive: true });
+  writeFileSync(`${CFS}/bank0/num_lines`, "4");
+  if (existsSync(`${CFS}/bank0/label`)) writeFileSync(`${CFS}/bank0/label`, LABEL);
+  ["reset", "led", "buzzer"].forEach((name, i) => {
+    mkdirSync(`${CFS}/bank0/line${i}`, { recursive: true });
+    writeFileSync(`${CFS}/bank0/line${i}/name`, name);
+  });
+  live(true);
+}
+
+function live(on) {
+  writeFileSync(`${CFS}/live`, on ? "1" : "0");
+}
+
+/** sysfs directory of the simulator's line N (the device name changes when the chip comes back). */
+function simLine(n) {
+  const dev = readFileSync(`${CFS}/dev_name`, "utf8").trim();
+  const chip = readFileSync(`${CFS}/bank0/chip_name`, "utf8").trim();
+  return path.join("/sys/devices/platform", dev, chip, `sim_gpio${n}`);
+}
+
+/** Logical press (active-low): pressed = pulled down. Returns the monotonic time of the edge. */
+function button(pressed) {
+  const file = path.join(simLine(0), "pull");
+  const before = mono();
+  writeFileSync(file, pressed ? "pull-down" : "pull-up");
+  return (before + mono()) / 2;
+}
+
+/** Holds the button for `ms`: a coarse timer, then a short spin for the last few ms. */
+async function hold(ms, bounce = 0) {
+  const t0 = bounceTo(true, bounce);
+  const end = t0 + ms;
+  if (end - mono() > 25) await sleep(end - mono() - 20);
+  while (mono() < end) {}
+  const t1 = bounceTo(false, bounce);
+  return t1 - t0;
+}
+
+/** `n` contact bounces (3 ms apart) ending at `pressed`; returns the time of the FIRST edge. */
+function bounceTo(pressed, n) {
+  const first = button(pressed);
+  for (let i = 0; i < n; i++) {
+    spin(3);
+    button(!pressed);
+    spin(3);
+    button(pressed);
+  }
+  return first;
+}
+
+function spin(ms) {
+  const end = mono() + ms;
+  while (mono() < end) {}
+}
+
+class Daemon {
+  events = [];
+  static async start(backend, extra = {}) {
+    const d = new Daemon();
+    d.backend = backend;
+    const named = backend === "gpiod";
+    d.proc = await spawnDaemon({
+      readyTimeoutMs: 120_000,
+      config: {
+        board: backend,
+        gpio: {
+          chipLabel: LABEL,
+          // gpiod finds its lines by name, onoff by offset; bias none: the simulator's pull is the
+          // button (a bias request would move gpio-sim's pull).
+          button: { line: 0, ...(named ? { name: "reset" } : {}), activeLow: true, bias: "none" },
+          led: { line: 1, ...(named ? { name: "led" } : {}) },
+          buzzer: { line: 2, ...(named ? { name: "buzzer" } : {}) },
+        },
+        button: { confirmWindowMs: 3000 },
+        ...extra,
+      },
+    });
+    d.stream = await openEventStream(d.proc.apiSocket, (e) =>
+      d.events.push({ ...e.data, type: e.type, at: mono() }),
+    );
+    return d;
+  }
+  mark() {
+    return this.events.length;
+  }
+  since(mark, type) {
+    return this.events.slice(mark).filter((e) => e.type === type);
+  }
+  async waitFor(mark, type, pred = () => true, ms = 20_000) {
+    const end = mono() + ms;
+    for (;;) {
+      const hit = this.since(mark, type).find(pred);
+      if (hit) return hit;
+      if (mono() > end) return null;
+      await sleep(20);
+    }
+  }
+  async stop() {
+    this.stream?.close();
+    await this.proc.stop();
+  }
+}
+
+function report(backend, name, ok, fields) {
+  const r = { backend, case: name, ok, ...fields };
+  results.push(r);
+  const f = Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === "number" ? v.toFixed(1) : v}`)
+    .join(" ");
+  console.log(`KCASE ${ok ? "ok  " : "FAIL"} ${backend.padEnd(5)} ${name.padEnd(22)} ${f}`);
+}
+
+/** One hold; checks the daemon's classification; a factory tier's confirm wait is left to expire. */
+async function holdCase(d, name, ms, tier, bounce = 0) {
+  const m = d.mark();
+  const held = await hold(ms, bounce);
+  const press = await d.waitFor(m, "press");
+  const presses = d.since(m, "press").length;
+  const daemonMs = press?.durationMs ?? Number.NaN;
+  const ok = press?.tier === tier && presses === 1 && Math.abs(daemonMs - held) < 250;
+  report(d.backend, name, ok, {
+    heldMs: held,
+    daemonMs,
+    errMs: daemonMs - held,
+    tier: press?.tier ?? "none",
+    action: press?.action ?? "-",
+  });
+  if (press?.action === "confirm-wait") await d.waitFor(m, "confirm", (e) => e.deadline === null, 10_000);
+  await sleep(300);
+  return press;
+}
+
+async function runBackend(backend) {
+  let d = await Daemon.start(backend);
+  try {
+    // A glitch shorter than the debounce is not a press.
+    let m = d.mark();
+    bounceTo(true, 2);
+    button(false);
+    await sleep(1500);
+    report(backend, "glitch (12 ms)", d.since(m, "press").length === 0, {
+      presses: d.since(m, "press").length,
+    });
+
+    await holdCase(d, "hold 4.9 s", 4900, "dead");
+    await holdCase(d, "hold 5.1 s", 5100, "credential");
+    await holdCase(d, "hold 14.9 s", 14900, "credential");
+    await holdCase(d, "hold 15.1 s", 15100, "factory");
+    await holdCase(d, "hold 29.9 s", 29900, "factory");
+    // Held past the stuck limit: the fault is shown while it is still down, and nothing happens.
+    m = d.mark();
+    const t0 = button(true);
+    const stuck = await d.waitFor(m, "fault", (e) => e.fault === "stuck", 40_000);
+    const stuckAfter = stuck ? stuck.at - t0 : Number.NaN;
+    while (mono() < t0 + 30_100) await sleep(5);
+    const held = button(false) - t0;
+    const press = await d.waitFor(m, "press");
+    report(backend, "hold 30.1 s (stuck)", press?.tier === "stuck" && stuck !== null, {
+      heldMs: held,
+      daemonMs: press?.durationMs ?? Number.NaN,
+      errMs: (press?.durationMs ?? Number.NaN) - held,
+      tier: press?.tier ?? "none",
+      faultAfterMs: stuckAfter,
+    });
+    await sleep(500);
+    await holdCase(d, "bounce + hold 5.1 s", 5100, "credential", 6);
+
+    // The chip disappears (gpio-sim live=0): a fault, never a press; it comes back: presses work.
+    m = d.mark();
+    live(false);
+    const fault = await d.waitFor(m, "fault", (e) => e.fault === "gpio", 15_000);
+    await sleep(1000);
+    live(true);
+    button(false);
+    await sleep(3000);
+    const spurious = d.since(m, "press").length;
+    const m2 = d.mark();
+    const h = await hold(1000);
+    const again = await d.waitFor(m2, "press", () => true, 10_000);
+    report(backend, "chip removed, restored", fault !== null && spurious === 0 && again?.tier === "short", {
+      fault: fault ? "gpio" : "none",
+      spurious,
+      afterRestore: again ? `${again.tier} ${again.durationMs.toFixed(1)}/${h.toFixed(1)}ms` : "no press",
+    });
+
+    // Boot hold: the button is down before the daemon starts; release after 6 s, then confirm.
+    await d.stop();
+    button(true);
+    const down = mono();
+    d = await Daemon.start(backend);
+    m = d.mark();
+    const armedAt = mono();
+    while (mono() < armedAt + 6000) await sleep(5);
+    button(false);
+    const boot = await d.waitFor(m, "press");
+    await sleep(500);
+    await hold(300);
+    const conf = await d.waitFor(m, "confirm", (e) => e.outcome === "confirmed", 10_000);
+    report(
+      backend,
+      "boot hold + confirm",
+      boot?.boot === true && boot?.tier === "credential" && conf !== null,
+      {
+        downBeforeStartMs: armedAt - down,
+        daemonMs: boot?.durationMs ?? Number.NaN,
+        tier: boot?.tier ?? "none",
+        boot: boot?.boot ?? "-",
+        confirm: conf?.outcome ?? "none",
+      },
+    );
+  } finally {
+    await d.stop().catch(() => {});
+  }
+}
+
+setupChip();
+button(false);
+for (const backend of BACKENDS) {
+  try {
+    await runBackend(backend);
+  } catch (err) {
+    report(backend, "driver error", false, { error: String(err?.message ?? err).split("\n")[0] });
+  }
+}
+writeFileSync(resultsFile, JSON.stringify(results, null, 2));
+const failed = results.filter((r) => !r.ok).length;
+console.log(`KSUMMARY ${results.length - failed}/${results.length} cases ok`);
+process.exit(failed === 0 ? 0 : 1);
