@@ -17,6 +17,13 @@ export interface ButtonPort {
   /** Read failures and vanished lines. Never a press. */
   onError(listener: (err: Error) => void): void;
   close(): Promise<void>;
+  /**
+   * Edges may reach the listeners up to this long after their stamp (a kernel-stamped back end:
+   * the event travels through a pipe and the event loop first). The press controller holds its
+   * deadlines back by this much so that an edge is never clamped to a deadline that fired while
+   * it was in flight. Absent (0) for back ends that stamp on delivery.
+   */
+  readonly deliveryLagMs?: number;
 }
 
 export type LedPattern =

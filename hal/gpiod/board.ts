@@ -24,7 +24,15 @@ export interface GpiodBoardOptions {
   log: Logger;
 }
 
+/**
+ * How late an edge may reach the event loop after the kernel stamped it (pipe + a busy loop); the
+ * controller holds its deadlines back by this much (ButtonPort.deliveryLagMs). 100 ms of later LED
+ * and buzzer feedback is not noticeable by hand; an edge later than this is clamped as before.
+ */
+export const GPIOD_DELIVERY_LAG_MS = 100;
+
 class GpiodButton implements ButtonPort {
+  readonly deliveryLagMs = GPIOD_DELIVERY_LAG_MS;
   readonly edgeListeners: ((e: ButtonEdge) => void)[] = [];
   readonly errorListeners: ((e: Error) => void)[] = [];
   /** Last logical level seen; null while the line is down. */
