@@ -16,6 +16,8 @@ export interface ButtonPort {
   onEdge(listener: (edge: ButtonEdge) => void): void;
   /** Read failures and vanished lines. Never a press. */
   onError(listener: (err: Error) => void): void;
+  /** The line works again after an error (a removed chip came back), whether or not it moves. */
+  onRecover?(listener: () => void): void;
   close(): Promise<void>;
   /**
    * Edges may reach the listeners up to this long after their stamp (a kernel-stamped back end:

@@ -62,6 +62,7 @@ export class PressController {
     }
     board.button.onEdge((e) => this.onEdge(e.pressed, e.atMs));
     board.button.onError((err) => this.onLineError(err));
+    board.button.onRecover?.(() => this.onLineRecovered());
     if (pressed)
       log.warn("reset button is already pressed at start: boot hold, any reset will need confirming");
     this.run(this.engine.arm(clock.monotonic(), pressed));
@@ -124,6 +125,13 @@ export class PressController {
       this.opts.log.info("reset button line works again");
     }
     this.run(this.engine.edge(pressed, atMs));
+  }
+
+  private onLineRecovered(): void {
+    if (this.closed || !this.gpioFault) return;
+    this.gpioFault = false;
+    this.opts.log.info("reset button line works again");
+    this.refresh();
   }
 
   private onLineError(err: unknown): void {

@@ -35,6 +35,7 @@ class GpiodButton implements ButtonPort {
   readonly deliveryLagMs = GPIOD_DELIVERY_LAG_MS;
   readonly edgeListeners: ((e: ButtonEdge) => void)[] = [];
   readonly errorListeners: ((e: Error) => void)[] = [];
+  readonly recoverListeners: (() => void)[] = [];
   /** Last logical level seen; null while the line is down. */
   level: boolean | null = null;
   downError: GpioError | null = null;
@@ -48,6 +49,9 @@ class GpiodButton implements ButtonPort {
   }
   onError(listener: (err: Error) => void): void {
     this.errorListeners.push(listener);
+  }
+  onRecover(listener: () => void): void {
+    this.recoverListeners.push(listener);
   }
   emit(edge: ButtonEdge): void {
     if (edge.pressed === this.level) return; // the kernel reports edges; a repeat is not one
@@ -84,12 +88,13 @@ export async function createGpiodBoard(cfg: Config["gpio"], opts: GpiodBoardOpti
   let downSince: number | null = null;
   const link = new HelperLink(helper, cfg, log, {
     onUp(pressed) {
+      const recovered = downSince !== null;
       if (downSince !== null)
         log.info({ downMs: Math.round(clock.monotonic() - downSince) }, "GPIO chip works again");
       downSince = null;
       button.downError = null;
-      const was = button.level;
-      if (was === null) {
+      if (recovered) for (const fn of button.recoverListeners) fn();
+      if (button.level === null) {
         // After a failure the press engine counts the button as released: a button that is down
         // now is a fresh press from now (the kernel has no stamp for an edge it did not see).
         // Before the controller arms, it reads the level itself (a boot hold).

@@ -37,6 +37,7 @@ export class OnoffButton implements ButtonPort {
   private reopenMs = LINE_CHECK_MS;
   private readonly edgeListeners: ((e: ButtonEdge) => void)[] = [];
   private readonly errorListeners: ((e: Error) => void)[] = [];
+  private readonly recoverListeners: (() => void)[] = [];
   private lastPressed: boolean | null = null;
   private errorsInRow = 0;
   private watching = false;
@@ -92,7 +93,8 @@ export class OnoffButton implements ButtonPort {
         this.lost(
           new GpioError(`button GPIO ${this.number} (${this.opts.where}) vanished: the chip was removed`),
         );
-      return this.scheduleCheck(this.gone ? this.reopenMs : LINE_CHECK_MS);
+      this.scheduleCheck(this.gone ? this.reopenMs : LINE_CHECK_MS);
+      return;
     }
     try {
       const number = this.opts.resolve?.() ?? this.number;
@@ -102,7 +104,8 @@ export class OnoffButton implements ButtonPort {
       this.wrapRead();
     } catch {
       this.reopenMs = Math.min(MAX_REOPEN_MS, this.reopenMs * 2);
-      return this.scheduleCheck(this.reopenMs);
+      this.scheduleCheck(this.reopenMs);
+      return;
     }
     this.gone = null;
     this.reopenMs = LINE_CHECK_MS;
@@ -111,6 +114,7 @@ export class OnoffButton implements ButtonPort {
     // press from now (nobody saw its edge).
     this.lastPressed = false;
     this.watching = false;
+    for (const fn of this.recoverListeners) fn();
     if (this.edgeListeners.length > 0) this.startWatching(true);
     this.scheduleCheck(LINE_CHECK_MS);
   }
@@ -147,6 +151,10 @@ export class OnoffButton implements ButtonPort {
 
   onError(listener: (err: Error) => void): void {
     this.errorListeners.push(listener);
+  }
+
+  onRecover(listener: () => void): void {
+    this.recoverListeners.push(listener);
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@
 // Usage: node driver.mjs <results.json> [backend...]   (backends: gpiod onoff; default both)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { openEventStream } from "../../../dist/scripts/ctl/client.js";
+import { apiRequest, openEventStream } from "../../../dist/scripts/ctl/client.js";
 import { spawnDaemon } from "../../../dist/scripts/lib/daemon-process.js";
 
 const [resultsFile = "/run/results/results.json", ...wanted] = process.argv.slice(2);
@@ -123,6 +123,12 @@ class Daemon {
   }
 }
 
+/** Fault codes in GET /v1/status. */
+async function statusFaults(d) {
+  const res = await apiRequest(d.proc.apiSocket, { path: "/v1/status" });
+  return (res.body?.faults ?? []).map((f) => f.code);
+}
+
 function report(backend, name, ok, fields) {
   const r = { backend, case: name, ok, ...fields };
   results.push(r);
@@ -204,22 +210,39 @@ async function runBackend(backend) {
     await sleep(500);
     await holdCase(d, "bounce + hold 5.1 s", 5100, "credential", 6);
 
-    // The chip disappears (gpio-sim live=0): a fault, never a press; it comes back: presses work.
+    // The chip disappears (gpio-sim live=0): a named fault in status, never a press; it comes
+    // back: the fault clears by itself (the button untouched), and presses work again.
     m = d.mark();
+    const removedAt = mono();
     live(false);
     const fault = await d.waitFor(m, "fault", (e) => e.fault === "gpio", 15_000);
+    const faultAfterMs = fault ? fault.at - removedAt : Number.NaN;
+    const during = await statusFaults(d);
     await sleep(1000);
+    const restoredAt = mono();
     live(true);
     button(false);
-    await sleep(3000);
+    const cleared = await d.waitFor(m, "fault", (e) => e.fault === null && e.at > restoredAt, 20_000);
+    const clearedAfterMs = cleared ? cleared.at - restoredAt : Number.NaN;
+    const after = await statusFaults(d);
     const spurious = d.since(m, "press").length;
     const m2 = d.mark();
     const { held: h } = await hold(1000);
     const again = await d.waitFor(m2, "press", () => true, 10_000);
-    report(backend, "chip removed, restored", fault !== null && spurious === 0 && again?.tier === "short", {
-      fault: fault ? "gpio" : "none",
+    const ok =
+      fault !== null &&
+      during.includes("button-line") &&
+      cleared !== null &&
+      !after.includes("button-line") &&
+      spurious === 0 &&
+      again?.tier === "short";
+    report(backend, "chip removed, restored", ok, {
+      faultAfterMs,
+      statusDuring: during.join(",") || "none",
+      clearedAfterMs,
+      statusAfter: after.join(",") || "none",
       spurious,
-      afterRestore: again ? `${again.tier} ${again.durationMs.toFixed(1)}/${h.toFixed(1)}ms` : "no press",
+      afterRestore: again ? `${again.tier}:${again.durationMs.toFixed(1)}/${h.toFixed(1)}ms` : "no-press",
     });
 
     // Boot hold: the button is down before the daemon starts; release after 6 s, then confirm.
