@@ -4,6 +4,7 @@
 // daemon classified on its event stream. Holds are timed here by CLOCK_MONOTONIC around the pull
 // writes (gpio-sim raises the edge inside the write), and printed beside the daemon's duration.
 // Usage: node driver.mjs <results.json> [backend...]   (backends: gpiod onoff; default both)
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { apiRequest, openEventStream } from "../../../dist/scripts/ctl/client.js";
@@ -277,6 +278,84 @@ async function runBackend(backend) {
 
 setupChip();
 button(false);
+/** Percentiles of |error| and the signed median. */
+function stats(errs) {
+  const abs = errs.map(Math.abs).sort((x, y) => x - y);
+  const signed = [...errs].sort((x, y) => x - y);
+  const at = (arr, q) => arr[Math.min(arr.length - 1, Math.floor(q * arr.length))] ?? Number.NaN;
+  return {
+    n: errs.length,
+    p50: at(abs, 0.5),
+    p99: at(abs, 0.99),
+    max: abs.at(-1) ?? Number.NaN,
+    median: at(signed, 0.5),
+  };
+}
+
+/**
+ * Press-timing error (issue 13, Must show 2): `count` short holds of known length (100-500 ms) per
+ * back end, idle and busy (a CPU hog beside the daemon plus login attempts, which hash with argon2
+ * until the daemon's own limiter stops them), the daemon's classified duration against the hold.
+ */
+async function bench(backend, count) {
+  const out = {};
+  const d = await Daemon.start(backend);
+  try {
+    for (const phase of ["idle", "busy"]) {
+      const stop = phase === "busy" ? makeBusy(d) : () => {};
+      const errs = [];
+      try {
+        for (let i = 0; i < count; i++) {
+          const ms = 100 + ((i * 97) % 400);
+          const m = d.mark();
+          const { held } = await hold(ms);
+          const press = await d.waitFor(m, "press", () => true, 5000);
+          if (press) errs.push(press.durationMs - held);
+          await sleep(200);
+        }
+      } finally {
+        stop();
+      }
+      out[phase] = stats(errs);
+      const st = out[phase];
+      console.log(
+        `KBENCH ${backend} ${phase} n=${st.n}/${count} p50=${st.p50.toFixed(1)} p99=${st.p99.toFixed(1)} max=${st.max.toFixed(1)} median(signed)=${st.median.toFixed(1)} ms`,
+      );
+    }
+  } finally {
+    await d.stop().catch(() => {});
+  }
+  return out;
+}
+
+function makeBusy(d) {
+  const hog = spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" });
+  let running = true;
+  const login = async () => {
+    while (running) {
+      await apiRequest(d.proc.apiSocket, {
+        method: "POST",
+        path: "/v1/login",
+        body: { username: `u${Math.floor(Math.random() * 1e9)}`, password: "wrong password 123" },
+      }).catch(() => {});
+    }
+  };
+  void login();
+  void login();
+  return () => {
+    running = false;
+    hog.kill("SIGKILL");
+  };
+}
+
+const benchCount = Number(process.env.KBENCH ?? 0);
+if (benchCount > 0) {
+  const all = {};
+  for (const backend of BACKENDS) all[backend] = await bench(backend, benchCount);
+  writeFileSync(resultsFile, JSON.stringify(all, null, 2));
+  process.exit(0);
+}
+
 for (const backend of BACKENDS) {
   try {
     await runBackend(backend);

@@ -4,7 +4,9 @@
 # kernel's own GPIO simulator (gpio-sim, built by prepare.sh), and runs driver.mjs inside: both
 # back ends (gpiod, onoff) through the gesture table's edges, contact bounce, a glitch, the chip
 # removed and restored, and a boot hold. One VM boot for everything. Prints one KCASE line per case.
-# Environment: RECOVERYD_SKIP_BUILD=1 reuses dist/; RECOVERYD_KERNEL_BACKENDS="gpiod" limits the run.
+# Environment: RECOVERYD_SKIP_BUILD=1 reuses dist/; RECOVERYD_KERNEL_BACKENDS="gpiod" limits the run;
+# RECOVERYD_KERNEL_BENCH=N runs the press-timing benchmark instead (N holds per back end and load);
+# RECOVERYD_KERNEL_OUT=FILE keeps the results JSON.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$ROOT"
@@ -21,7 +23,7 @@ RES=$(mktemp -d "${TMPDIR:-/tmp}/recoveryd-kernel.XXXXXX")
 trap 'rm -rf "$RES"' EXIT
 cat >"$RES/guest-cmd.sh" <<GUEST
 cd '$ROOT' || exit 92
-exec node test/rigs/kernel-vm/driver.mjs /run/results/results.json ${RECOVERYD_KERNEL_BACKENDS:-}
+KBENCH=${RECOVERYD_KERNEL_BENCH:-0} exec node test/rigs/kernel-vm/driver.mjs /run/results/results.json ${RECOVERYD_KERNEL_BACKENDS:-}
 GUEST
 step "boot the VM and drive the button"
 set +e
@@ -31,6 +33,7 @@ timeout "${RECOVERYD_KERNEL_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -smp 2 
   -virtfs "local,path=$RES,mount_tag=results,security_model=none" </dev/null | tee "$RES/console.log"
 set -e
 rc=$(sed -n 's/.*GUEST-EXIT \([0-9]*\).*/\1/p' "$RES/console.log" | tail -1)
+[ -z "${RECOVERYD_KERNEL_OUT:-}" ] || cp "$RES/results.json" "$RECOVERYD_KERNEL_OUT" 2>/dev/null || true
 step "done"
 if [ "${rc:-x}" != 0 ]; then
   echo "FAIL: kernel test (guest exit ${rc:-none}); console tail:"
