@@ -96,9 +96,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   // The controller exists only once the board is up; faults before that just wait for it.
   let controllerRef: PressController | undefined;
   let firstBoot = false;
-  const faults = new FaultSet((first, change) => {
+  // The button line's own fault is raised by the press controller: it is listed and audited here
+  // but not fed back to the controller as an outside fault (it would outlive the line's recovery).
+  const indicatorFault = () => faults.list().find((f) => f.code !== "button-line")?.code ?? null;
+  const faults = new FaultSet((_first, change) => {
     audit.record(change.on ? "fault" : "fault-cleared", { code: change.code });
-    controllerRef?.setIndicatorState({ firstBoot, fault: first?.code ?? null });
+    controllerRef?.setIndicatorState({ firstBoot, fault: indicatorFault() });
   });
   const { factory, fault: factoryFault } = readFactoryData(paths.factoryPath);
   if (factoryFault) {
@@ -129,7 +132,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     onStateChange: (state, generation) => {
       events.publish({ type: "state", state, generation });
       firstBoot = state === "first-boot";
-      controllerRef?.setIndicatorState({ firstBoot, fault: faults.list()[0]?.code ?? null });
+      controllerRef?.setIndicatorState({ firstBoot, fault: indicatorFault() });
     },
   }).catch((err: unknown) => {
     // A store that cannot be opened must not keep the recorder in a restart loop with a dark LED,
@@ -204,6 +207,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       // SPEC 7: every classified press is audited with its tier and length.
       if (e.type === "press")
         audit.record("press", { tier: e.tier, durationMs: e.durationMs, boot: e.boot, action: e.action });
+      // Issue 13: a failed button line is a named fault in status and audit while it lasts.
+      if (e.type === "fault" && e.fault === "gpio")
+        faults.set("button-line", "the reset button's GPIO line failed");
+      else if (e.type === "fault") faults.clear("button-line");
       events.publish(e);
     },
     onAction: (action) => {

@@ -30,6 +30,10 @@ export type CreatedBoard = Board & { sim?: SimBoardHandle & { socketPath: string
 export const SIM_SOCKET_NAME = "sim.sock";
 
 export async function createBoard(cfg: Config, opts: CreateBoardOptions): Promise<CreatedBoard> {
+  if (cfg.board === "gpiod") {
+    const { createGpiodBoard } = await import("./gpiod/board.js");
+    return createGpiodBoard(cfg.gpio, { clock: opts.clock, log: opts.log });
+  }
   if (cfg.board === "onoff") {
     // Imported here so the sim board never loads the onoff back end (or its native module).
     const { createOnoffBoard } = await import("./onoff/board.js");

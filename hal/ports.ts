@@ -16,7 +16,16 @@ export interface ButtonPort {
   onEdge(listener: (edge: ButtonEdge) => void): void;
   /** Read failures and vanished lines. Never a press. */
   onError(listener: (err: Error) => void): void;
+  /** The line works again after an error (a removed chip came back), whether or not it moves. */
+  onRecover?(listener: () => void): void;
   close(): Promise<void>;
+  /**
+   * Edges may reach the listeners up to this long after their stamp (a kernel-stamped back end:
+   * the event travels through a pipe and the event loop first). The press controller holds its
+   * deadlines back by this much so that an edge is never clamped to a deadline that fired while
+   * it was in flight. Absent (0) for back ends that stamp on delivery.
+   */
+  readonly deliveryLagMs?: number;
 }
 
 export type LedPattern =
@@ -50,7 +59,7 @@ export interface BuzzerPort {
 }
 
 export interface Board {
-  readonly kind: "sim" | "onoff";
+  readonly kind: "sim" | "onoff" | "gpiod";
   readonly button: ButtonPort;
   readonly led: LedPort;
   /** Absent when the board has no buzzer. */

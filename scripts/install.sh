@@ -20,8 +20,9 @@
 #   --source DIR         the built checkout (default: this script's repository)
 #   --node-modules DIR   production node_modules to copy as is
 #   --node PATH          Node.js 20 binary for ExecStart (default: `command -v node`)
-#   --board sim|onoff    board written into a NEW configuration (default: onoff when the machine
-#                        has a GPIO chip in /sys/class/gpio, else sim)
+#   --board sim|gpiod|onoff  board written into a NEW configuration (default: gpiod when the
+#                        machine has /dev/gpiochip* and dist/recoveryd-gpio was built, else onoff
+#                        when it has a chip in /sys/class/gpio, else sim)
 #   --no-load-check      skip loading the native modules with --node (cross-architecture images)
 #   --no-enable          do not enable the unit
 #   --start              start (or restart) the service after installing
@@ -81,9 +82,11 @@ node_major=$("$NODE_BIN" -p 'process.versions.node.split(".")[0]')
 if [ "$(readlink -f /usr/bin/node 2>/dev/null || true)" = "$NODE_BIN" ]; then NODE_BIN=/usr/bin/node; fi
 
 if [ -z "$BOARD" ]; then
-  if compgen -G '/sys/class/gpio/gpiochip*' >/dev/null; then BOARD=onoff; else BOARD=sim; fi
+  if compgen -G '/dev/gpiochip*' >/dev/null && [ -x "$SRC/dist/recoveryd-gpio" ]; then BOARD=gpiod
+  elif compgen -G '/sys/class/gpio/gpiochip*' >/dev/null; then BOARD=onoff
+  else BOARD=sim; fi
 fi
-case $BOARD in sim | onoff) ;; *) die "--board must be sim or onoff" ;; esac
+case $BOARD in sim | gpiod | onoff) ;; *) die "--board must be sim, gpiod or onoff" ;; esac
 
 # --- the daemon tree, built next to the old one and swapped in ---------------------------------
 NEW=$PREFIX.new.$$

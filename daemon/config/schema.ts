@@ -6,6 +6,8 @@ const gpioLine = z
   .object({
     /** Line offset on the chip (0-based), NOT the global sysfs number: the chip base is added. */
     line: z.number().int().min(0).max(1023),
+    /** Board "gpiod": find the line by its name on the chip instead (then `line` is not used). */
+    name: z.string().min(1).max(31).optional(),
     activeLow: z.boolean().default(false),
   })
   .strict();
@@ -15,6 +17,8 @@ const buttonLine = gpioLine
   .extend({
     activeLow: z.boolean().default(true),
     bias: z.enum(["pull-up", "pull-down", "none"]).default("pull-up"),
+    /** Board "gpiod": debounce in the kernel as well (0 = off; the press engine always debounces). */
+    kernelDebounceMs: z.number().int().min(0).max(500).default(0),
   })
   .strict();
 
@@ -50,7 +54,7 @@ const mailSchema = z
 
 export const configSchema = z
   .object({
-    board: z.enum(["sim", "onoff"]).default("sim"),
+    board: z.enum(["sim", "onoff", "gpiod"]).default("sim"),
     /** Databases, pepper, audit log. Env RECOVERYD_STATE_DIR / STATE_DIRECTORY win over it. */
     stateDir: z.string().min(1).optional(),
     /** Sockets. Env RECOVERYD_RUNTIME_DIR / RUNTIME_DIRECTORY win over it. */
@@ -71,6 +75,8 @@ export const configSchema = z
         button: buttonLine.prefault({ line: 17, activeLow: true }),
         led: gpioLine.prefault({ line: 27 }),
         buzzer: gpioLine.optional(),
+        /** Board "gpiod": path of the recoveryd-gpio helper (default: the one built beside the daemon). */
+        helper: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),

@@ -62,6 +62,7 @@ export class PressController {
     }
     board.button.onEdge((e) => this.onEdge(e.pressed, e.atMs));
     board.button.onError((err) => this.onLineError(err));
+    board.button.onRecover?.(() => this.onLineRecovered());
     if (pressed)
       log.warn("reset button is already pressed at start: boot hold, any reset will need confirming");
     this.run(this.engine.arm(clock.monotonic(), pressed));
@@ -111,6 +112,11 @@ export class PressController {
     this.timerAt = null;
   }
 
+  /** How late the board's edges may arrive after their stamps (board "gpiod"); see ButtonPort. */
+  private get lagMs(): number {
+    return this.opts.board.button.deliveryLagMs ?? 0;
+  }
+
   private onEdge(pressed: boolean, atMs: number): void {
     if (this.closed) return;
     if (this.gpioFault) {
@@ -119,6 +125,13 @@ export class PressController {
       this.opts.log.info("reset button line works again");
     }
     this.run(this.engine.edge(pressed, atMs));
+  }
+
+  private onLineRecovered(): void {
+    if (this.closed || !this.gpioFault) return;
+    this.gpioFault = false;
+    this.opts.log.info("reset button line works again");
+    this.refresh();
   }
 
   private onLineError(err: unknown): void {
@@ -132,7 +145,8 @@ export class PressController {
     this.timer = null;
     this.timerAt = null;
     if (this.closed) return;
-    this.run(this.engine.tick(this.opts.clock.monotonic()));
+    // The engine only sees time up to now - lag: an edge still in flight may be stamped earlier.
+    this.run(this.engine.tick(this.opts.clock.monotonic() - this.lagMs));
   }
 
   private run(effects: Effect[]): void {
@@ -244,7 +258,11 @@ export class PressController {
   }
 
   private schedule(now: number): void {
-    const candidates = [this.engine.nextDeadline(), indicatorDeadline(this.indicator, now)];
+    const engineAt = this.engine.nextDeadline();
+    const candidates = [
+      engineAt === null ? null : engineAt + this.lagMs,
+      indicatorDeadline(this.indicator, now),
+    ];
     let next: number | null = null;
     for (const c of candidates) if (c !== null && (next === null || c < next)) next = c;
     if (next === this.timerAt) return;

@@ -47,6 +47,9 @@ export async function createOnoffBoard(cfg: Config["gpio"], opts: OnoffBoardOpti
       activeLow: cfg.button.activeLow,
       clock: opts.clock,
       where: where(cfg.button.line),
+      sysfsRoot: root,
+      // After the chip comes back (re-probed, perhaps at another base) the line is found again.
+      resolve: () => globalNumber(resolveChip(root, cfg.chipLabel), cfg.button.line, "gpio.button"),
     });
     opened.push(button);
     const led = new OnoffLed({

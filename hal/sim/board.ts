@@ -57,6 +57,8 @@ export interface SimBoardOptions {
   clock: Clock;
   /** Button held down from the start (a boot hold / stuck button). */
   initiallyPressed?: boolean;
+  /** Declares the button's edges late by up to this much (tests of a kernel-stamped back end). */
+  deliveryLagMs?: number | undefined;
 }
 
 export class SimBoard implements Board, SimBoardHandle {
@@ -87,6 +89,7 @@ export class SimBoard implements Board, SimBoardHandle {
       onEdge: (fn) => void this.edgeListeners.push(fn),
       onError: (fn) => void this.errorListeners.push(fn),
       close: async () => {},
+      ...(opts.deliveryLagMs !== undefined ? { deliveryLagMs: opts.deliveryLagMs } : {}),
     };
     this.led = {
       set: (pattern) => {

@@ -7,6 +7,7 @@ import { parseConfig } from "../../daemon/config/load.js";
 import { GpioError } from "../../daemon/errors.js";
 import { silentLogger } from "../../daemon/log.js";
 import { createOnoffBoard } from "../../hal/onoff/board.js";
+import { LINE_CHECK_MS } from "../../hal/onoff/button.js";
 import { globalNumber, listChips, resolveChip } from "../../hal/onoff/chip.js";
 import { loadOnoff } from "../../hal/onoff/gpio-module.js";
 import { FakeSysfs } from "./fake-sysfs.js";
@@ -144,7 +145,7 @@ describe("onoff back end: patterns on the LED and buzzer", () => {
     }
     expect(seen).toEqual([1, 0, 1, 0, 1]);
     board.led.set("on");
-    expect(vi.getTimerCount()).toBe(0);
+    expect(vi.getTimerCount()).toBe(1); // only the button's line check (LINE_CHECK_MS)
     expect(s.physical(led)).toBe(1);
     board.led.set("off");
     expect(s.physical(led)).toBe(0);
@@ -163,7 +164,7 @@ describe("onoff back end: patterns on the LED and buzzer", () => {
       seen.push(s.physical(bz));
     }
     expect(seen).toEqual([1, 0, 1, 0]);
-    expect(vi.getTimerCount()).toBe(0);
+    expect(vi.getTimerCount()).toBe(1); // only the button's line check (LINE_CHECK_MS)
     await board.close();
   });
 
@@ -174,7 +175,7 @@ describe("onoff back end: patterns on the LED and buzzer", () => {
     board.led.set("fast-blink");
     s.vanished.add(512 + 27);
     expect(() => vi.advanceTimersByTime(1000)).not.toThrow();
-    expect(vi.getTimerCount()).toBe(0);
+    expect(vi.getTimerCount()).toBe(1); // only the button's line check (LINE_CHECK_MS)
     await board.close();
   });
 });
@@ -231,5 +232,34 @@ describe("onoff module", () => {
   it("loads lazily and exposes Gpio", async () => {
     const mod = await loadOnoff();
     expect(typeof mod.Gpio).toBe("function");
+  });
+});
+
+describe("onoff back end: the chip goes away and comes back", () => {
+  it("reports a removed chip within a check period, never as an edge, and reopens the line", async () => {
+    vi.useFakeTimers();
+    const s = tree();
+    const board = await open(s, { chipLabel: "pinctrl-rp1", button: { line: 17 }, led: { line: 27 } });
+    const btn = 571 + 17;
+    const edges: unknown[] = [];
+    const errors: Error[] = [];
+    board.button.onEdge((e) => edges.push(e));
+    board.button.onError((e) => errors.push(e));
+    // What gpio-sim's live=0 did on a real kernel: the line's node disappears and no interrupt comes.
+    rmSync(s.dir(btn), { recursive: true, force: true });
+    vi.advanceTimersByTime(LINE_CHECK_MS);
+    expect(errors[0]).toBeInstanceOf(GpioError);
+    expect(errors[0]?.message).toMatch(/vanished/);
+    expect(() => board.button.isPressed()).toThrow(GpioError);
+    // The chip is back, the button released (high).
+    s.exportLine(btn);
+    s.setPhysical(btn, 1);
+    vi.advanceTimersByTime(LINE_CHECK_MS * 2);
+    expect(s.exported(btn)).toBe(true);
+    expect(board.button.isPressed()).toBe(false);
+    s.drive(btn, 0); // active-low: pressed
+    expect(edges).toEqual([{ pressed: true, atMs: expect.any(Number) }]);
+    await board.close();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

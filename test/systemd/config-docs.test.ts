@@ -41,7 +41,7 @@ describe("examples/recoveryd.example.json", () => {
   it("holds the defaults, apart from the documented board-specific values", () => {
     const parsed = parseConfig(example) as unknown as Record<string, Record<string, unknown>>;
     const defaults = parseConfig({}) as unknown as Record<string, Record<string, unknown>>;
-    expect(parsed.board).toBe("onoff");
+    expect(parsed.board).toBe("gpiod");
     expect(parsed.gpio?.buzzer).toEqual({ line: 22, activeLow: false });
     expect(parsed.factoryReset?.preserve).toEqual(["/var/lib/recordings"]);
     const strip = (c: Record<string, Record<string, unknown>>) => {
