@@ -25,6 +25,9 @@ export async function bundleDaemon() {
       "fxa-common-password-list",
       "@zxcvbn-ts/core",
       "@zxcvbn-ts/language-common",
+      // Loaded on first use, after READY (issue 14): outside the bundle, they cost no start-up.
+      "nodemailer",
+      "age-encryption",
     ],
     // Bundled CommonJS (pino) calls require(): give the ES module one.
     banner: {
