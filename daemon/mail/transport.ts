@@ -73,7 +73,7 @@ export function createSmtpTransport(cfg: MailConfig, env: NodeJS.ProcessEnv): Ma
     logger: false,
     debug: false,
   };
-  let transport: ReturnType<(typeof import("nodemailer"))["createTransport"]> | undefined;
+  let transport: ReturnType<typeof import("nodemailer")["createTransport"]> | undefined;
   return {
     async send(mail) {
       transport ??= (await loadNodemailer()).default.createTransport(options);
