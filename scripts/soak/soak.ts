@@ -3,7 +3,7 @@
 // account that locks, an event-stream client, short presses) and prints its memory every 30 s:
 // RSS from /proc, heap/external/handles from a probe the tool preloads (probe.mjs). A tool, not a
 // test; `--max-slope` and `--max-growth` turn it into a bound for CI (exit 1 when exceeded).
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
@@ -34,6 +34,9 @@ const { values } = parseArgs({
     "max-growth": { type: "string" }, // MiB of RSS from the end of warm-up to the end
     out: { type: "string" },
     "malloc-arena-max": { type: "string", default: "1" }, // as the unit runs it; "" = glibc default
+    // Heap snapshots (node --heapsnapshot-signal) at the end of warm-up and at the end, moved into
+    // this folder, to compare what the JS heap retains.
+    snapshots: { type: "string" },
   },
 });
 const minutes = Number(values.minutes);
@@ -69,7 +72,11 @@ async function main(): Promise<number> {
   else env.MALLOC_ARENA_MAX = undefined;
   const daemon = await spawnDaemon({
     config: { log: { level: "warn" }, setupWindow: { openAtBoot: true } },
-    nodeArgs: ["--import", path.join(repoRoot, "scripts", "soak", "probe.mjs")],
+    nodeArgs: [
+      "--import",
+      path.join(repoRoot, "scripts", "soak", "probe.mjs"),
+      ...(values.snapshots ? ["--heapsnapshot-signal=SIGUSR2"] : []),
+    ],
     env,
   });
   const pid = daemon.proc.pid ?? -1;
@@ -154,6 +161,7 @@ async function main(): Promise<number> {
     });
 
     const end = t0 + minutes * 60_000;
+    let snapped = false;
     for (let next = t0; next <= end; next += sampleMs) {
       await sleep(Math.max(0, next - Date.now()));
       if (daemon.proc.exitCode !== null) throw new Error(`daemon exited: ${daemon.output().slice(-2000)}`);
@@ -170,6 +178,10 @@ async function main(): Promise<number> {
         threads: p.threads,
       };
       samples.push(s);
+      if (values.snapshots && ((!snapped && s.min >= warmupMin) || next + sampleMs > end)) {
+        snapped = true;
+        daemon.proc.kill("SIGUSR2");
+      }
       process.stdout.write(
         `soak ${s.min.toFixed(1).padStart(5)} min  RSS ${s.rssMiB.toFixed(1)} MiB  heapUsed ${s.heapUsedMiB.toFixed(1)}` +
           `  external ${s.externalMiB.toFixed(1)}  handles ${s.handles}  fds ${s.fds}  threads ${s.threads}\n`,
@@ -180,7 +192,13 @@ async function main(): Promise<number> {
     for (const t of timers) clearInterval(t);
     stream?.close();
     sim?.close();
+    if (values.snapshots) await sleep(10_000); // let the last snapshot finish writing
     await daemon.stop();
+    if (values.snapshots) {
+      mkdirSync(values.snapshots, { recursive: true });
+      for (const f of readdirSync(daemon.baseDir).filter((n) => n.endsWith(".heapsnapshot")))
+        renameSync(path.join(daemon.baseDir, f), path.join(values.snapshots, f));
+    }
   }
 
   const warm = afterWarmup(samples, warmupMin);
