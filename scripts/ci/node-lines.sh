@@ -27,8 +27,10 @@ SUBSET=(
   test/integration/input-hardening.test.ts test/ctl/sim.test.ts test/build
 )
 # Native modules whose build is tied to one Node ABI (argon2 ships Node-API prebuilds: it loads
-# on every line unchanged).
+# on every line unchanged). All three are real copies, not links: the missing-build test copies
+# the package to remove its build, and a copied link would keep it.
 ABI_MODULES=(better-sqlite3 epoll)
+COPIED_MODULES=(better-sqlite3 epoll argon2)
 cache=/var/cache/recoveryd-ci/node
 extra=("$@") # more vitest arguments (e.g. a reporter)
 
@@ -63,13 +65,15 @@ run_line() { # version, then the vitest arguments
   mkdir "$copy/node_modules"
   for entry in "$repo"/node_modules/* "$repo"/node_modules/.bin; do
     name=$(basename "$entry")
-    case " ${ABI_MODULES[*]} " in *" $name "*) continue ;; esac
+    case " ${COPIED_MODULES[*]} " in *" $name "*) continue ;; esac
     ln -s "$entry" "$copy/node_modules/$name"
   done
   built="$cache/native-$v-$lock_hash"
+  for m in "${COPIED_MODULES[@]}"; do
+    [ -d "$repo/node_modules/$m" ] && cp -a "$repo/node_modules/$m" "$copy/node_modules/$m"
+  done
   for m in "${ABI_MODULES[@]}"; do
-    [ -d "$repo/node_modules/$m" ] || continue
-    cp -a "$repo/node_modules/$m" "$copy/node_modules/$m"
+    [ -d "$copy/node_modules/$m" ] || continue
     rm -rf "$copy/node_modules/$m/build"
     if [ -d "$built/$m/build" ]; then cp -a "$built/$m/build" "$copy/node_modules/$m/build"; fi
   done
