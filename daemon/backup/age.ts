@@ -14,7 +14,16 @@ export const MAX_LOG_N = 18;
 const LABEL = "age-encryption.org/v1/scrypt";
 // Loaded on the first backup or restore, not at start: the package and its curve libraries cost
 // about 10 ms of start-up that READY does not need (issue 14).
-const loadAge = () => import("age-encryption");
+let ageModule: Promise<typeof import("age-encryption")> | undefined;
+const loadAge = () => {
+  ageModule ??= import("age-encryption");
+  return ageModule;
+};
+
+/** Loads the package in the background (after READY), so the first backup does not wait for it. */
+export function warmAge(): void {
+  loadAge().catch(() => {});
+}
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64").replace(/=+$/, "");
 
 function scryptKey(passphrase: string, salt: Uint8Array, logN: number): Promise<Buffer> {

@@ -43,6 +43,11 @@ const loadNodemailer = () => {
   return nodemailerModule;
 };
 
+/** Loads nodemailer in the background (after READY), so the first mail does not wait for it. */
+export function warmNodemailer(): void {
+  loadNodemailer().catch(() => {});
+}
+
 export function createSmtpTransport(cfg: MailConfig, env: NodeJS.ProcessEnv): MailTransport {
   const pass = readRelayPassword(cfg, env);
   let ca: Buffer | undefined;
