@@ -8,6 +8,7 @@ import { writeRebuiltIntent } from "./accounts/rebuilt-intent.js";
 import { startApiServer } from "./api/server.js";
 import { settingsAnchorStore } from "./audit/anchor.js";
 import { openAuditTrail } from "./audit/trail.js";
+import { warmAge } from "./backup/age.js";
 import { BackupService } from "./backup/service.js";
 import { type Clock, systemClock } from "./clock.js";
 import { findConfigFile, loadConfigFile, parseConfig, resolvePaths } from "./config/load.js";
@@ -18,6 +19,7 @@ import { EXIT_RESTART } from "./exit-codes.js";
 import { FaultSet, factoryFaultRecovery, readFactoryData } from "./faults.js";
 import { createLogger, type Logger } from "./log.js";
 import { DaemonMail, NoticeTap } from "./mail/index.js";
+import { warmNodemailer } from "./mail/transport.js";
 import { PressController } from "./press/controller.js";
 import { handlePressAction } from "./press-actions.js";
 import { createRecovery } from "./recovery/service.js";
@@ -266,6 +268,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   notifier.startWatchdog();
   if (config.testing.stallOnSigusr2) installTestHooks(log);
   log.info({ apiSocket, state: status.state, generation: status.generation }, "recoveryd ready");
+  // READY does not need these, but a backup or mail right after start should not wait for them.
+  setImmediate(() => {
+    warmAge();
+    if (mail && config.mail) warmNodemailer();
+  });
 
   return {
     config,

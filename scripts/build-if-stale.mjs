@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const INPUT_DIRS = ["daemon", "hal", "scripts"];
 const INPUT_FILES = ["tsconfig.json", "package.json", "package-lock.json"];
-const OUTPUTS = ["dist/recoveryd.mjs", "dist/scripts/dev-start.js"];
+const OUTPUTS = ["dist/recoveryd.mjs", "dist/recoveryd-core.mjs", "dist/scripts/dev-start.js"];
 
 function newestUnder(dir, best) {
   let entries;

@@ -1,7 +1,7 @@
 // A tiny exact-match router: a route is a list of literal segments and `:param` placeholders.
 // Unknown path → 404; known path, other method → 405 with the methods that would work.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { ValidationError } from "../errors.js";

@@ -1,6 +1,6 @@
 // Request body schemas. Strict objects: an unknown key is a client bug and is refused. Length
 // limits bound the work; password *policy* is the credential store's job, not the schema's.
-import { z } from "zod";
+import * as z from "zod";
 
 export const usernameSchema = z
   .string()

@@ -2,7 +2,7 @@
 // transport (socket, limits, timeouts, dispatch, error writing); routes live in routes/.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { RecoverydError, TooManyRequestsError } from "../errors.js";

@@ -52,6 +52,8 @@ export class AuditTrail implements AuditSink {
   private readonly gates: Record<LogName, NoiseGate>;
   private anchors: AnchorStore | null = null;
   private lastJournal = Number.NEGATIVE_INFINITY;
+  /** The head each anchor holds now: an unchanged head is not written (and synced) again. */
+  private readonly savedAnchor = new Map<LogName, SeqHash>();
 
   constructor(private readonly opts: AuditTrailOptions) {
     const open = (dir: string, o: { maxFileBytes: number; keepFiles: number }) =>
@@ -98,10 +100,13 @@ export class AuditTrail implements AuditSink {
    */
   attachAnchor(store: AnchorStore): Record<LogName, "ok" | "cut" | "rewritten"> {
     this.anchors = store;
+    this.savedAnchor.clear();
     const found = {} as Record<LogName, "ok" | "cut" | "rewritten">;
     for (const name of LOG_NAMES) {
       const log = this.logs[name];
-      found[name] = checkAgainstAnchor(log, store.load(name));
+      const stored = store.load(name);
+      found[name] = checkAgainstAnchor(log, stored);
+      if (stored) this.savedAnchor.set(name, stored);
       if (found[name] !== "ok") {
         this.opts.log?.error(
           { event: "audit-tail-cut", log: name, found: found[name] },
@@ -115,7 +120,13 @@ export class AuditTrail implements AuditSink {
   }
 
   private anchored(name: LogName, head: SeqHash): void {
-    this.anchors?.save(name, head);
+    const saved = this.savedAnchor.get(name);
+    // At start the security log usually has nothing new: skipping its rewrite saves a synced
+    // commit before READY (issue 14).
+    if (this.anchors && (saved?.seq !== head.seq || saved.hash !== head.hash)) {
+      this.anchors.save(name, head);
+      this.savedAnchor.set(name, { seq: head.seq, hash: head.hash });
+    }
     const now = this.opts.clock.monotonic();
     if (name === "security" || now - this.lastJournal >= JOURNAL_HEAD_EVERY_MS) {
       if (name === "general") this.lastJournal = now;

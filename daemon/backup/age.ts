@@ -4,7 +4,7 @@
 // the reset button, for seconds. The stanza is byte-for-byte the one of the age spec, so the
 // `age` CLI reads ours and we read its.
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
-import { Decrypter, Encrypter, Stanza } from "age-encryption";
+import type { Stanza } from "age-encryption";
 import { BackupError } from "../errors.js";
 
 /** 2^17: 128 MiB for scrypt, about half a second here. age's own default is 18 (256 MiB). */
@@ -12,6 +12,18 @@ export const EXPORT_LOG_N = 17;
 /** Files from `age -p` use 18; more would need memory a recorder does not have. */
 export const MAX_LOG_N = 18;
 const LABEL = "age-encryption.org/v1/scrypt";
+// Loaded on the first backup or restore, not at start: the package and its curve libraries cost
+// about 10 ms of start-up that READY does not need (issue 14).
+let ageModule: Promise<typeof import("age-encryption")> | undefined;
+const loadAge = () => {
+  ageModule ??= import("age-encryption");
+  return ageModule;
+};
+
+/** Loads the package in the background (after READY), so the first backup does not wait for it. */
+export function warmAge(): void {
+  loadAge().catch(() => {});
+}
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64").replace(/=+$/, "");
 
 function scryptKey(passphrase: string, salt: Uint8Array, logN: number): Promise<Buffer> {
@@ -39,6 +51,7 @@ class NodeScryptRecipient {
     const key = await scryptKey(this.passphrase, salt, this.logN);
     const c = createCipheriv("chacha20-poly1305", key, NONCE, { authTagLength: 16 });
     const body = Buffer.concat([c.update(fileKey), c.final(), c.getAuthTag()]);
+    const { Stanza } = await loadAge();
     return [new Stanza(["scrypt", b64(salt), String(this.logN)], body)];
   }
 }
@@ -79,6 +92,7 @@ export interface AgeKey {
 }
 
 export async function ageEncrypt(plain: Uint8Array, key: AgeKey): Promise<Uint8Array> {
+  const { Encrypter } = await loadAge();
   const e = new Encrypter();
   if (key.passphrase !== undefined) {
     if (key.passphrase.length < 8)
@@ -95,6 +109,7 @@ export async function ageEncrypt(plain: Uint8Array, key: AgeKey): Promise<Uint8A
 }
 
 export async function ageDecrypt(file: Uint8Array, key: AgeKey): Promise<Uint8Array> {
+  const { Decrypter } = await loadAge();
   const d = new Decrypter();
   if (key.passphrase !== undefined) d.addIdentity(new NodeScryptIdentity(key.passphrase));
   else if (key.identity !== undefined) {

@@ -2,7 +2,7 @@
 // key, the value and the rule; the daemon prints it and exits with EXIT_CONFIG.
 import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
-import type { z } from "zod";
+import type * as z from "zod";
 import { ConfigError } from "../errors.js";
 import { type Config, configSchema } from "./schema.js";
 

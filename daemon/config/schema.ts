@@ -1,6 +1,6 @@
 // The one schema of recoveryd.json. Every key has a default, so an empty object is a valid
 // configuration (the simulated board with a local state directory).
-import { z } from "zod";
+import * as z from "zod";
 
 const gpioLine = z
   .object({

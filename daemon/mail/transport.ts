@@ -1,7 +1,6 @@
 // The SMTP relay through nodemailer, built from the `mail` configuration. The relay password is
 // read once from its file (or systemd credential) and only ever handed to nodemailer.
 import { readFileSync } from "node:fs";
-import nodemailer from "nodemailer";
 import type { Config } from "../config/schema.js";
 import { ConfigError } from "../errors.js";
 
@@ -36,6 +35,19 @@ export function readRelayPassword(cfg: MailConfig, env: NodeJS.ProcessEnv): stri
   }
 }
 
+// nodemailer (about a third of the bundle) is loaded with the first mail, not at start: READY
+// does not need it (issue 14). The promise is shared so the module loads once.
+let nodemailerModule: Promise<typeof import("nodemailer")> | undefined;
+const loadNodemailer = () => {
+  nodemailerModule ??= import("nodemailer");
+  return nodemailerModule;
+};
+
+/** Loads nodemailer in the background (after READY), so the first mail does not wait for it. */
+export function warmNodemailer(): void {
+  loadNodemailer().catch(() => {});
+}
+
 export function createSmtpTransport(cfg: MailConfig, env: NodeJS.ProcessEnv): MailTransport {
   const pass = readRelayPassword(cfg, env);
   let ca: Buffer | undefined;
@@ -50,7 +62,7 @@ export function createSmtpTransport(cfg: MailConfig, env: NodeJS.ProcessEnv): Ma
       );
     }
   }
-  const transport = nodemailer.createTransport({
+  const options = {
     host: cfg.host,
     port: cfg.port,
     secure: cfg.tls === "implicit",
@@ -65,13 +77,15 @@ export function createSmtpTransport(cfg: MailConfig, env: NodeJS.ProcessEnv): Ma
     socketTimeout: cfg.timeoutMs,
     logger: false,
     debug: false,
-  });
+  };
+  let transport: ReturnType<typeof import("nodemailer")["createTransport"]> | undefined;
   return {
     async send(mail) {
+      transport ??= (await loadNodemailer()).default.createTransport(options);
       await transport.sendMail({ from: cfg.from, to: mail.to, subject: mail.subject, text: mail.text });
     },
     close() {
-      transport.close();
+      transport?.close();
     },
   };
 }

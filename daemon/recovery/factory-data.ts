@@ -4,7 +4,7 @@
 // code, support unlock and signed grant paths.
 import type { KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { FactoryDataError } from "../errors.js";
 import { importPublicJwk, type OkpCurve } from "./keys.js";
 

@@ -6,7 +6,7 @@
 //
 // and the device checks it against the vendor public key in factory data and its pending nonces.
 import { type KeyObject, sign, verify } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { WireFormatError } from "./errors.js";
 
 export const REQUEST_TYPE = "recoveryd-reset-request";

@@ -9,7 +9,7 @@
 //   {"op":"watch"}                   -> the state reply, then lines {"event":"edge"|"led"|"buzzer"|"error"|"daemon",...}
 //   {"op":"fail"[,"message":s]} / {"op":"repair"}   (GPIO failure injection)
 //   errors                           -> {"ok":false,"error":"...","atMs":..}
-import { z } from "zod";
+import * as z from "zod";
 import type { SimEvent, SimState } from "./board.js";
 
 export const MAX_LINE_BYTES = 4096;

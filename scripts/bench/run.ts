@@ -20,12 +20,15 @@ export interface BenchOptions {
   /** Shorter runs for a smoke check (`npm run bench -- --quick`). */
   quick: boolean;
   outDir: string;
+  /** Run only the sections whose name starts with this (`--only start-up`). */
+  only?: string | undefined;
 }
 
 export async function runBenchmarks(opts: BenchOptions): Promise<BenchFigure[]> {
   const work = mkdtempSync(path.join(os.tmpdir(), "recoveryd-bench-"));
   const figures: BenchFigure[] = [];
   const section = async (name: string, fn: () => Promise<BenchFigure[]>) => {
+    if (opts.only && !name.startsWith(opts.only)) return;
     process.stderr.write(`bench: ${name}...\n`);
     const t0 = performance.now();
     try {
@@ -62,13 +65,14 @@ export async function runBenchmarks(opts: BenchOptions): Promise<BenchFigure[]> 
     await section("audit log", () => benchAudit({ dir: path.join(work, "audit") }));
 
     mkdirSync(opts.outDir, { recursive: true });
-    writeFileSync(
-      path.join(opts.outDir, "press-timing.svg"),
-      pressErrorChart([
-        { label: "idle", color: "#2b7bb9", errorsMs: idleErrors },
-        { label: "4 logins hashing", color: "#d95f02", errorsMs: loadErrors },
-      ]),
-    );
+    if (!opts.only)
+      writeFileSync(
+        path.join(opts.outDir, "press-timing.svg"),
+        pressErrorChart([
+          { label: "idle", color: "#2b7bb9", errorsMs: idleErrors },
+          { label: "4 logins hashing", color: "#d95f02", errorsMs: loadErrors },
+        ]),
+      );
     const results = {
       date: new Date().toISOString(),
       quick: opts.quick,
@@ -83,19 +87,28 @@ export async function runBenchmarks(opts: BenchOptions): Promise<BenchFigure[]> 
       figures,
       samples: { pressErrorIdleMs: idleErrors, pressErrorLoadMs: loadErrors },
     };
-    writeFileSync(path.join(opts.outDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+    // A partial run never overwrites the full results.
+    const file = opts.only ? `results-${slug(opts.only)}.json` : "results.json";
+    writeFileSync(path.join(opts.outDir, file), `${JSON.stringify(results, null, 2)}\n`);
     return figures;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
+function slug(s: string): string {
+  return s.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const quick = process.argv.includes("--quick");
+  const onlyAt = process.argv.indexOf("--only");
+  const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
   const outDir = path.join(repoRoot, "bench");
-  runBenchmarks({ quick, outDir }).then(
+  runBenchmarks({ quick, outDir, only }).then(
     (figures) => {
-      process.stdout.write(`${renderTable(figures)}\n\nresults: ${path.join(outDir, "results.json")}\n`);
+      const file = only ? `results-${slug(only)}.json` : "results.json";
+      process.stdout.write(`${renderTable(figures)}\n\nresults: ${path.join(outDir, file)}\n`);
     },
     (err: unknown) => {
       process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);

@@ -1,7 +1,7 @@
 // The press-scenario file format (data, not code): a timeline of button levels played against the
 // real daemon on the simulated board, and the outcome expected. See test/scenarios/README.md.
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 
 const at = z.number().min(0).max(600_000);
 

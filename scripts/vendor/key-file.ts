@@ -3,7 +3,7 @@
 // The public file is exactly one `vendorKeys` entry of factory data (SPEC 8.2).
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import {
   exportPrivateJwk,
   exportPublicJwk,

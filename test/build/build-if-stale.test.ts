@@ -22,6 +22,7 @@ function tree(): string {
   utimesSync(path.join(root, "daemon/store/db.ts"), past, past);
   utimesSync(path.join(root, "package.json"), past, past);
   writeFileSync(path.join(root, "dist/recoveryd.mjs"), "");
+  writeFileSync(path.join(root, "dist/recoveryd-core.mjs"), "");
   writeFileSync(path.join(root, "dist/scripts/dev-start.js"), "");
   return root;
 }

@@ -30,6 +30,11 @@ function withoutBuild(hidden: string, buildDir = "build"): string {
   });
   mkdirSync(path.join(root, "dist"));
   copyFileSync(daemonEntry, path.join(root, "dist", "recoveryd.mjs"));
+  // The launcher loads the bundle next to it.
+  copyFileSync(
+    path.join(path.dirname(daemonEntry), "recoveryd-core.mjs"),
+    path.join(root, "dist", "recoveryd-core.mjs"),
+  );
   return path.join(root, "dist", "recoveryd.mjs");
 }
 

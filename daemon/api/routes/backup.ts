@@ -1,6 +1,6 @@
 // Configuration backup and restore (SPEC 6, 8.1; issue 16). Admins only: a backup holds the
 // recorder's network settings, a restore rewrites them.
-import { z } from "zod";
+import * as z from "zod";
 import { ServiceUnavailableError } from "../api-errors.js";
 import { requireAdmin } from "../auth.js";
 import type { BackupApi } from "../deps-extra.js";

@@ -1,5 +1,5 @@
 // Registered email address and forgot password by email (SPEC 5, 8.1; issue 16).
-import { z } from "zod";
+import * as z from "zod";
 import { ServiceUnavailableError } from "../api-errors.js";
 import { requireAdmin } from "../auth.js";
 import type { MailApi } from "../deps-extra.js";
