@@ -5,6 +5,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { bundleWeb } from "./bundle-web.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -36,4 +37,6 @@ export async function bundleDaemon() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   await bundleDaemon();
+  // Issue 17: the web UI (dist/web), with its gzipped sizes printed against the budget.
+  await bundleWeb();
 }
