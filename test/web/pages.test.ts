@@ -201,6 +201,8 @@ describe("the pages in Chromium through nginx", () => {
       await board.locator('#led[data-pattern="slow-blink"]').waitFor({ timeout: 15_000 });
       expect(await board.locator("#tier").textContent()).toBe("credential");
       expect(await board.locator("#release-does").textContent()).toContain("credential reset");
+      // The 5 s beep, from the same stream (played with WebAudio; named for a silent test).
+      await expect.poll(() => board.locator("#buzzer").textContent()).toBe("1 short beep");
       const pageAt = Number(await board.locator("#led").getAttribute("data-changed-at"));
       await expect.poll(() => daemonAt !== undefined).toBe(true);
       const lag = pageAt - (daemonAt ?? 0);

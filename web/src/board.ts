@@ -32,6 +32,8 @@ function press(): void {
   $("hold-button").setAttribute("aria-pressed", "true");
   // A user gesture: the only moment a browser lets the page start its audio.
   audio ??= new AudioContext();
+  // A hold starts in the short tier; the daemon's tier events move it on from there.
+  showTier("short");
   void sim("down");
   requestAnimationFrame(tickHeld);
 }
@@ -142,7 +144,6 @@ async function main(): Promise<void> {
   $("board-status").textContent = "Simulated board connected.";
   show($("board"), true);
   if (state.led) drawLed(state.led);
-  showTier("short");
   wire();
 }
 
