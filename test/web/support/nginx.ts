@@ -28,7 +28,7 @@ export function serverBlock(socket: string, listenPort: number, webRoot: string,
   let out = shipped
     .replace("server unix:/run/recoveryd/api.sock;", `server unix:${socket};`)
     .replace("listen 127.0.0.1:8080;", `listen 127.0.0.1:${listenPort};`)
-    .replace("root /usr/share/recoveryd/web;", `root ${webRoot};`);
+    .replace("root /opt/recoveryd/dist/web;", `root ${webRoot};`);
   // Every substitution must have hit, or the test would run against the example's values.
   for (const v of [socket, String(listenPort), webRoot])
     if (!out.includes(v)) throw new Error(`not substituted: ${v}`);
