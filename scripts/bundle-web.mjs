@@ -21,6 +21,7 @@ export const PAGES = {
   index: { entry: "web/src/setup.ts", budget: 60 * 1024 },
   board: { entry: "web/src/board.ts", budget: 60 * 1024 },
   recovery: { entry: "web/src/recovery.ts", budget: 60 * 1024 },
+  audit: { entry: "web/src/audit.ts", budget: 60 * 1024 },
 };
 
 const daemonOnly = {

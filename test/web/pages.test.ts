@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SimClient } from "../../hal/sim/control-client.js";
 import { apiRequest, openEventStream } from "../../scripts/ctl/client.js";
 import { type DaemonProcess, repoRoot } from "../../scripts/lib/daemon-process.js";
 import { createWebServer, type WebServer } from "../../scripts/web/dev-server.js";
@@ -182,6 +183,26 @@ describe("the pages in Chromium through nginx", () => {
     await expect.poll(() => page.locator("#token-msg").textContent()).toContain("revoked");
     await expect.poll(() => row.count()).toBe(0);
     expect((await api("GET", "/v1/session", undefined, secret)).status).toBe(401);
+  }, 120_000);
+
+  it("audit view: the newest entries, verify, and live events (same tab, same session)", async () => {
+    const page = setupPage;
+    await page.click("#audit-link");
+    await page.locator("#entries tbody tr", { hasText: "token-revoked" }).first().waitFor();
+    await page.click("#verify-button");
+    await expect
+      .poll(() => page.locator("#verify-msg").textContent())
+      .toMatch(/^Intact: \d+ entries verified/);
+    const sim = await SimClient.connect(open.daemon.simSocket);
+    try {
+      await sim.press(300);
+    } finally {
+      await sim.close();
+    }
+    await page.locator('#live li[data-type="press"]').first().waitFor();
+    await axeClean(page, "audit view");
+    await page.click('footer a[href="index.html"]');
+    await page.locator("#account").waitFor({ state: "visible" });
   }, 120_000);
 
   it("virtual board: a 7 s space-bar hold turns the page's LED to slow blink within 200 ms of the daemon's event; on release the setup page flips to first-boot", async () => {
