@@ -216,6 +216,13 @@ describe("the pages in Chromium through nginx", () => {
         daemonAt = performance.timeOrigin + performance.now();
     });
     try {
+      // A short press with the mouse first: a provisioned recorder answers with one status blink.
+      const box = await board.locator("#hold-button").boundingBox();
+      await board.mouse.move((box?.x ?? 0) + 40, (box?.y ?? 0) + 40);
+      await board.mouse.down();
+      await board.waitForTimeout(300);
+      await board.mouse.up();
+      await expect.poll(() => board.locator("#release-does").textContent()).toBe("released: short");
       await board.focus("#hold-button");
       const downAt = Date.now();
       await board.keyboard.down(" ");
@@ -259,13 +266,19 @@ describe("setup with the window closed, and the unlock challenge", () => {
     await page.locator("#window-closed").waitFor({ state: "visible" });
     expect(await page.locator("#closed-fields").isVisible()).toBe(true);
     await axeClean(page, "setup page (window closed)");
-    await page.fill("#setup-user", ADMIN.username);
-    await page.fill("#setup-pass", ADMIN.password);
-    await page.click("#setup-submit");
+    // Keyboard only: Tab through the form, Enter submits.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("setup-user");
+    await page.keyboard.type(ADMIN.username);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(ADMIN.password);
+    await page.keyboard.press("Enter");
     // Without the code the daemon refuses, and the page says why.
-    await expect.poll(() => page.locator("#setup-msg").textContent()).not.toBe("");
-    await page.fill("#setup-code", sticker.toLowerCase());
-    await page.click("#setup-submit");
+    await expect.poll(() => page.locator("#setup-msg").textContent()).toContain("security code");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("setup-code");
+    await page.keyboard.type(sticker.toLowerCase());
+    await page.keyboard.press("Enter");
     await page.locator("#account").waitFor({ state: "visible" });
   }, 120_000);
 
