@@ -2,6 +2,7 @@
 // real daemon process on the simulated board. The virtual board presses the button through the
 // dev server's /sim/ bridge (scripts/web/sim-bridge.ts), proxied by the same nginx.
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ import { launch, seriousViolations } from "./support/browser.js";
 import { type Nginx, startNginx } from "./support/nginx.js";
 
 const webRoot = path.join(repoRoot, "dist/web");
+const jsqrSource = readFileSync(createRequire(import.meta.url).resolve("jsqr/dist/jsQR.js"), "utf8");
 const sticker = (
   JSON.parse(readFileSync(path.join(fixtures, "security-code-kat.json"), "utf8")) as { stickerText: string }
 ).stickerText;
@@ -290,6 +292,25 @@ describe("setup with the window closed, and the unlock challenge", () => {
     const shown = (await page.locator("#challenge").textContent()) ?? "";
     expect(shown).toMatch(/^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/);
     await axeClean(page, "recovery page with a challenge");
+    // The QR code, rasterised in the page and read back by an independent decoder (jsQR).
+    await page.evaluate(jsqrSource);
+    const scanned = await page.evaluate(async () => {
+      const svg = document.querySelector("#challenge-qr svg");
+      if (!svg) return null;
+      const img = new Image();
+      img.src = `data:image/svg+xml;base64,${btoa(new XMLSerializer().serializeToString(svg))}`;
+      await img.decode();
+      const canvas = document.createElement("canvas");
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const c2d = canvas.getContext("2d");
+      if (!c2d) return null;
+      c2d.drawImage(img, 0, 0);
+      const px = c2d.getImageData(0, 0, canvas.width, canvas.height);
+      type Decoder = (d: Uint8ClampedArray, w: number, h: number) => { data: string } | null;
+      return (globalThis as unknown as { jsQR: Decoder }).jsQR(px.data, px.width, px.height)?.data ?? null;
+    });
+    expect(scanned).toBe(shown.replace(/ /g, ""));
     const code = vendorCode(shown.replace(/ /g, ""));
     await page.fill("#unlock-code", `${code.slice(0, 4)} ${code.slice(4)}`);
     await page.click("#unlock-submit");

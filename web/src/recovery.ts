@@ -3,6 +3,7 @@
 // one-time setup token, which the setup page picks up from sessionStorage.
 import { ApiError, call, SETUP_TOKEN_KEY } from "./api.js";
 import { $, say, show, value } from "./dom.js";
+import { qrSvg } from "./qr.js";
 
 let challengeId: string | null = null;
 
@@ -39,6 +40,7 @@ function wire(): void {
       .then((r) => {
         challengeId = r.body.id;
         $("challenge").textContent = grouped(r.body.challenge);
+        $("challenge-qr").replaceChildren(qrSvg(r.body.challenge, "QR code of the challenge"));
         $("challenge-expires").textContent = new Date(r.body.expiresAt).toLocaleTimeString();
         show($("challenge-box"), true);
         say($("recovery-msg"), "");
