@@ -1,7 +1,8 @@
 // Issue 17: the web pages in Debian's real Chromium, through Debian's real nginx, against the
 // real daemon process on the simulated board. The virtual board presses the button through the
 // dev server's /sim/ bridge (scripts/web/sim-bridge.ts), proxied by the same nginx.
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -324,6 +325,33 @@ describe("setup with the window closed, and the unlock challenge", () => {
     await page.click("#setup-submit");
     await page.locator("#account").waitFor({ state: "visible" });
     expect(await page.locator("#who").textContent()).toBe("second-owner");
+  }, 120_000);
+
+  it("the recovery page exports a reset request and applies the vendor's signed grant file", async () => {
+    const page = await tab(ctx, `${closed.nginx.url}/recovery.html`);
+    await page.click("#request-button");
+    await page.locator("#request-box").waitFor({ state: "visible" });
+    const request = JSON.parse(await page.inputValue("#request-json")) as { type: string };
+    expect(request.type).toBe("recoveryd-reset-request");
+    const dir = closed.daemon.baseDir;
+    writeFileSync(path.join(dir, "request.json"), JSON.stringify(request));
+    const grantFile = path.join(dir, "grant.json");
+    execFileSync(process.execPath, [
+      path.join(repoRoot, "dist/scripts/vendor/sign-grant.js"),
+      ...[
+        "--request",
+        path.join(dir, "request.json"),
+        "--key",
+        path.join(fixtures, "vendor-key-7.private.json"),
+      ],
+      ...["--action", "credential-reset", "--hours", "24", "--out", grantFile],
+    ]);
+    await axeClean(page, "recovery page with a request");
+    await page.setInputFiles("#grant-file", grantFile);
+    await page.click("#grant-submit");
+    await page.locator("#next").waitFor({ state: "visible" });
+    const status = await apiRequest(closed.daemon.apiSocket, { method: "GET", path: "/v1/status" });
+    expect((status.body as { state: string }).state).toBe("first-boot");
   }, 120_000);
 
   it("no page broke its CSP or threw", () => {

@@ -47,6 +47,40 @@ function wire(): void {
       })
       .catch(failed);
   });
+  $("request-button").addEventListener("click", () => {
+    void call<{ request: unknown }>("POST", "/v1/recovery/request", {})
+      .then((r) => {
+        const text = `${JSON.stringify(r.body.request, null, 2)}\n`;
+        $<HTMLTextAreaElement>("request-json").value = text;
+        const link = $<HTMLAnchorElement>("request-download");
+        if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
+        link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+        show($("request-box"), true);
+        say($("recovery-msg"), "");
+      })
+      .catch(failed);
+  });
+  $("grant-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const file = $<HTMLInputElement>("grant-file").files?.[0];
+    if (!file) {
+      say($("recovery-msg"), "Choose the grant file first.", "error");
+      return;
+    }
+    void file
+      .text()
+      .then((text) => {
+        let grant: unknown;
+        try {
+          grant = JSON.parse(text);
+        } catch {
+          throw new ApiError(400, "not_json", "this file is not a grant (not JSON)", undefined, undefined);
+        }
+        return call<{ setupToken: string }>("POST", "/v1/recovery/grant", grant);
+      })
+      .then((r) => done(r.body))
+      .catch(failed);
+  });
   $("unlock-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const body: Record<string, string> = { code: value("unlock-code") };
