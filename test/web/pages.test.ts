@@ -58,6 +58,11 @@ let open: Stack;
 let closed: Stack;
 const problems: string[] = [];
 
+/** expect.poll with room for a loaded machine (its default gives up after 1 s; hashing can take longer). */
+function poll<T>(fn: () => T | Promise<T>) {
+  return expect.poll(fn, { timeout: 20_000, interval: 50 });
+}
+
 /** A fresh tab (own sessionStorage) that records CSP violations and script errors. */
 async function tab(ctx: BrowserContext, url: string): Promise<Page> {
   const page = await ctx.newPage();
@@ -114,21 +119,21 @@ describe("the pages in Chromium through nginx", () => {
       if (r.url().endsWith("/v1/setup")) setupPosts.push(r.method());
     });
     await page.locator("#window-open").waitFor({ state: "visible" });
-    await expect.poll(() => page.locator("#countdown").textContent()).toMatch(/^1[45]:\d\d$/);
+    await poll(() => page.locator("#countdown").textContent()).toMatch(/^1[45]:\d\d$/);
     await axeClean(page, "setup page (window open)");
     await page.fill("#setup-user", ADMIN.username);
     await page.fill("#setup-pass", "admin@4k");
-    await expect.poll(() => page.locator("#setup-rule").textContent()).toContain("factory default");
+    await poll(() => page.locator("#setup-rule").textContent()).toContain("factory default");
     await page.fill("#setup-pass", "owner2024owner!");
-    await expect.poll(() => page.locator("#setup-rule").textContent()).toContain("user name");
+    await poll(() => page.locator("#setup-rule").textContent()).toContain("user name");
     await page.fill("#setup-pass", "short words");
-    await expect.poll(() => page.locator("#setup-rule").textContent()).toContain("at least 15 characters");
+    await poll(() => page.locator("#setup-rule").textContent()).toContain("at least 15 characters");
     expect(setupPosts, "nothing was sent while typing").toEqual([]);
     // The daemon's own list: the browser leaves "common" to it, and shows its reason on submit.
     await page.fill("#setup-pass", "sunshine2024sunshine");
-    await expect.poll(() => page.locator("#setup-rule").textContent()).toContain("will check");
+    await poll(() => page.locator("#setup-rule").textContent()).toContain("will check");
     await page.click("#setup-submit");
-    await expect.poll(() => page.locator("#setup-msg").textContent()).toContain("most common passwords");
+    await poll(() => page.locator("#setup-msg").textContent()).toContain("most common passwords");
     expect(setupPosts).toEqual(["POST"]);
     await page.fill("#setup-pass", ADMIN.password);
     await page.click("#setup-submit");
@@ -148,7 +153,7 @@ describe("the pages in Chromium through nginx", () => {
       await page.fill("#login-user", ADMIN.username);
       await page.fill("#login-pass", "not the password at all");
       await page.click("#login-submit");
-      await expect.poll(() => page.locator("#login-msg").textContent()).not.toBe("");
+      await poll(() => page.locator("#login-msg").textContent()).not.toBe("");
       await page.fill("#login-pass", ADMIN.password);
       await page.click("#login-submit");
       await page.locator("#account").waitFor({ state: "visible" });
@@ -165,10 +170,10 @@ describe("the pages in Chromium through nginx", () => {
     const newPassword = "marble kettle orchard 4411";
     await page.fill("#passwd-current", ADMIN.password);
     await page.fill("#passwd-new", "owner");
-    await expect.poll(() => page.locator("#passwd-rule").textContent()).not.toBe("");
+    await poll(() => page.locator("#passwd-rule").textContent()).not.toBe("");
     await page.fill("#passwd-new", newPassword);
     await page.click("#passwd-submit");
-    await expect.poll(() => page.locator("#passwd-msg").textContent()).toContain("Password changed");
+    await poll(() => page.locator("#passwd-msg").textContent()).toContain("Password changed");
     const api = (method: string, p: string, body?: unknown, token?: string) =>
       apiRequest(open.daemon.apiSocket, { method, path: p, body, token });
     expect((await api("POST", "/v1/login", ADMIN)).status).toBe(401);
@@ -176,15 +181,15 @@ describe("the pages in Chromium through nginx", () => {
 
     await page.fill("#token-name", "nvr-app");
     await page.click("#token-submit");
-    await expect.poll(() => page.locator("#token-msg").textContent()).toContain("created");
+    await poll(() => page.locator("#token-msg").textContent()).toContain("created");
     const shown = (await page.locator("#token-msg").textContent()) ?? "";
     const secret = /rdt_[A-Za-z0-9_-]+/.exec(shown)?.[0] ?? "";
     expect((await api("GET", "/v1/session", undefined, secret)).status).toBe(200);
     const row = page.locator("#tokens tbody tr", { hasText: "nvr-app" });
     await row.waitFor();
     await row.getByRole("button", { name: "Revoke nvr-app" }).click();
-    await expect.poll(() => page.locator("#token-msg").textContent()).toContain("revoked");
-    await expect.poll(() => row.count()).toBe(0);
+    await poll(() => page.locator("#token-msg").textContent()).toContain("revoked");
+    await poll(() => row.count()).toBe(0);
     expect((await api("GET", "/v1/session", undefined, secret)).status).toBe(401);
   }, 120_000);
 
@@ -223,9 +228,11 @@ describe("the pages in Chromium through nginx", () => {
       const box = await board.locator("#hold-button").boundingBox();
       await board.mouse.move((box?.x ?? 0) + 40, (box?.y ?? 0) + 40);
       await board.mouse.down();
+      await board.locator('#hold-button[data-sim="down"]').waitFor();
       await board.waitForTimeout(300);
       await board.mouse.up();
-      await expect.poll(() => board.locator("#release-does").textContent()).toBe("released: short");
+      await board.locator('#hold-button[data-sim="up"]').waitFor();
+      await poll(() => board.locator("#release-does").textContent()).toBe("released: short");
       await board.focus("#hold-button");
       const downAt = Date.now();
       await board.keyboard.down(" ");
@@ -233,9 +240,9 @@ describe("the pages in Chromium through nginx", () => {
       expect(await board.locator("#tier").textContent()).toBe("credential");
       expect(await board.locator("#release-does").textContent()).toContain("credential reset");
       // The 5 s beep, from the same stream (played with WebAudio; named for a silent test).
-      await expect.poll(() => board.locator("#buzzer").textContent()).toBe("1 short beep");
+      await poll(() => board.locator("#buzzer").textContent()).toBe("1 short beep");
       const pageAt = Number(await board.locator("#led").getAttribute("data-changed-at"));
-      await expect.poll(() => daemonAt !== undefined).toBe(true);
+      await poll(() => daemonAt !== undefined).toBe(true);
       const lag = pageAt - (daemonAt ?? 0);
       console.log(`board LED slow-blink: page ${lag.toFixed(1)} ms after the daemon's event (through nginx)`);
       expect(lag).toBeLessThan(200);
@@ -251,7 +258,7 @@ describe("the pages in Chromium through nginx", () => {
     await setupPage.locator("#window-open").waitFor({ state: "visible", timeout: 15_000 });
     expect(await setupPage.locator("#account").isHidden()).toBe(true);
     expect(await setupPage.evaluate(() => document.body.dataset.state)).toBe("first-boot");
-    await expect.poll(() => board.locator("#state").textContent()).toBe("first-boot");
+    await poll(() => board.locator("#state").textContent()).toBe("first-boot");
   }, 120_000);
 });
 
@@ -277,7 +284,7 @@ describe("setup with the window closed, and the unlock challenge", () => {
     await page.keyboard.type(ADMIN.password);
     await page.keyboard.press("Enter");
     // Without the code the daemon refuses, and the page says why.
-    await expect.poll(() => page.locator("#setup-msg").textContent()).toContain("security code");
+    await poll(() => page.locator("#setup-msg").textContent()).toContain("security code");
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("setup-code");
     await page.keyboard.type(sticker.toLowerCase());
@@ -333,6 +340,9 @@ describe("setup with the window closed, and the unlock challenge", () => {
     await page.locator("#request-box").waitFor({ state: "visible" });
     const request = JSON.parse(await page.inputValue("#request-json")) as { type: string };
     expect(request.type).toBe("recoveryd-reset-request");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#request-download")]);
+    expect(download.suggestedFilename()).toBe("recoveryd.request.json");
+    expect(JSON.parse(readFileSync(await download.path(), "utf8"))).toEqual(request);
     const dir = closed.daemon.baseDir;
     writeFileSync(path.join(dir, "request.json"), JSON.stringify(request));
     const grantFile = path.join(dir, "grant.json");

@@ -24,6 +24,8 @@ async function sim(op: "down" | "up"): Promise<void> {
     cache: "no-store",
   });
   if (!res.ok) $("board-status").textContent = `The board refused "${op}" (${res.status}).`;
+  // The board's last confirmed edge, for QA (and the tests) to see the press has landed.
+  else $("hold-button").dataset.sim = op;
 }
 
 function press(): void {

@@ -52,13 +52,19 @@ function wire(): void {
       .then((r) => {
         const text = `${JSON.stringify(r.body.request, null, 2)}\n`;
         $<HTMLTextAreaElement>("request-json").value = text;
-        const link = $<HTMLAnchorElement>("request-download");
-        if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);
-        link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
         show($("request-box"), true);
         say($("recovery-msg"), "");
       })
       .catch(failed);
+  });
+  $("request-download").addEventListener("click", () => {
+    // A file for the USB stick or the mail to the vendor, made in the page: nothing is fetched.
+    const url = URL.createObjectURL(new Blob([value("request-json")], { type: "application/json" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = "recoveryd.request.json";
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   });
   $("grant-form").addEventListener("submit", (e) => {
     e.preventDefault();
