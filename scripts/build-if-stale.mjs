@@ -7,7 +7,7 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const INPUT_DIRS = ["daemon", "hal", "scripts"];
+const INPUT_DIRS = ["daemon", "hal", "scripts", "web"];
 const INPUT_FILES = ["tsconfig.json", "package.json", "package-lock.json"];
 const OUTPUTS = ["dist/recoveryd.mjs", "dist/recoveryd-core.mjs", "dist/scripts/dev-start.js"];
 
@@ -22,7 +22,7 @@ function newestUnder(dir, best) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (entry.name !== "node_modules") best = newestUnder(full, best);
-    } else if (/\.(ts|mjs|js|json|sql)$/.test(entry.name)) {
+    } else if (/\.(ts|mjs|js|json|sql|html|css)$/.test(entry.name)) {
       const mtime = statSync(full).mtimeMs;
       if (!best || mtime > best.mtime) best = { file: full, mtime };
     }

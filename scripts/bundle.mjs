@@ -9,6 +9,7 @@ import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { bundleWeb } from "./bundle-web.mjs";
 import { buildGpioHelper } from "./build-gpio-helper.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -66,4 +67,6 @@ await import("./recoveryd-core.mjs");
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   await bundleDaemon();
   buildGpioHelper();
+  // Issue 17: the web UI (dist/web), with its gzipped sizes printed against the budget.
+  await bundleWeb();
 }

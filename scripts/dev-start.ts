@@ -1,10 +1,40 @@
 // `npm start`: the daemon in the foreground on the simulated board, its JSON log lines shown as
-// readable text, and a hint on how to press the virtual button from a second terminal.
+// readable text, and a hint on how to press the virtual button from a second terminal. It also
+// serves the web UI on 127.0.0.1 (scripts/web/dev-server.ts) and prints its URL.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { daemonEntry, repoRoot } from "./lib/daemon-process.js";
+import { createWebServer, type WebServer } from "./web/dev-server.js";
+
+/** RECOVERYD_WEB_PORT, else 8787; a taken port falls back to one the system picks. */
+function webPort(): number {
+  const n = Number(process.env.RECOVERYD_WEB_PORT ?? "8787");
+  return Number.isInteger(n) && n >= 0 && n < 65536 ? n : 8787;
+}
+
+/** Serves the UI next to the daemon whose ready line named `apiSocket`; resolves with its URL. */
+export async function serveUi(apiSocket: string): Promise<{ web: WebServer; url: string }> {
+  const web = createWebServer({
+    apiSocket,
+    simSocket: path.join(path.dirname(apiSocket), "sim.sock"),
+    webRoot: path.join(repoRoot, "dist/web"),
+  });
+  const listen = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      web.server.once("error", reject);
+      web.server.listen(port, "127.0.0.1", () => {
+        web.server.off("error", reject);
+        resolve((web.server.address() as { port: number }).port);
+      });
+    });
+  const port = await listen(webPort()).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "EADDRINUSE") return listen(0);
+    throw err;
+  });
+  return { web, url: `http://127.0.0.1:${port}/` };
+}
 
 const LEVELS: Record<number, string> = {
   10: "TRACE",
@@ -41,6 +71,12 @@ function main(): void {
     process.stdout.write(`${formatLine(line)}\n`);
     if (!hinted && line.includes('"msg":"recoveryd ready"')) {
       hinted = true;
+      const apiSocket = (JSON.parse(line) as { apiSocket?: string }).apiSocket;
+      if (apiSocket) {
+        void serveUi(apiSocket)
+          .then(({ url }) => process.stdout.write(`\n  Web UI: ${url}  (virtual board: ${url}board.html)\n`))
+          .catch((err: Error) => process.stdout.write(`\n  Web UI not served: ${err.message}\n`));
+      }
       const ctl = path.relative(process.cwd(), path.join(repoRoot, "recoveryctl")) || "recoveryctl";
       const run = ctl.startsWith(".") || ctl.includes("/") ? ctl : `./${ctl}`;
       process.stdout.write(

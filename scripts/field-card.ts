@@ -11,12 +11,9 @@ import type { Config } from "../daemon/config/schema.js";
 import { holdingLed, TIER_ORDER, type Tier, tierBuzzer, tierStartMs } from "../daemon/press/tiers.js";
 import { BUZZER_WAVES, LED_WAVES, type Step } from "../hal/patterns.js";
 import type { LedPattern } from "../hal/ports.js";
+import { fmt, releaseText } from "./field-card-text.js";
 
-/** "2 s", "2.5 s", "500 ms". */
-export function fmt(ms: number): string {
-  if (ms === 0) return "0 s";
-  return ms >= 1000 ? `${Number((ms / 1000).toFixed(2))} s` : `${ms} ms`;
-}
+export { fmt };
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -34,14 +31,7 @@ interface TierRow {
 
 export function tierRows(cfg: Config): TierRow[] {
   const b = cfg.button;
-  const release: Record<Tier, string> = {
-    short: `short press: shows status; in first-boot state reopens the setup window (${cfg.setupWindow.minutes} min)`,
-    dead: "nothing",
-    credential:
-      "credential reset: all accounts, sessions and tokens erased, setup window opens; recordings kept",
-    factory: `factory reset, only after a confirming short press within ${fmt(b.confirmWindowMs)} of release`,
-    stuck: "nothing: too long, treated as stuck",
-  };
+  const words = { setupWindowMinutes: cfg.setupWindow.minutes, confirmWindowMs: b.confirmWindowMs };
   const colors: Record<Tier, string> = {
     short: "#dbeafe",
     dead: "#e5e7eb",
@@ -59,7 +49,7 @@ export function tierRows(cfg: Config): TierRow[] {
       to: next ? tierStartMs(next, b) : null,
       led: led ? LED_WAVES[led].description : "unchanged",
       buzzer: sound ? `${BUZZER_WAVES[sound].description} at ${fmt(tierStartMs(tier, b))}` : "—",
-      release: release[tier],
+      release: releaseText(tier, words),
       color: colors[tier],
     };
   });

@@ -1,10 +1,6 @@
 // Issue 17 (serving slice): Debian's real nginx, on a temporary config generated from the shipped
 // systemd/nginx/recoveryd.conf, in front of the real daemon process on the simulated board.
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SimClient } from "../../hal/sim/control-client.js";
@@ -12,61 +8,11 @@ import { apiRequest, openEventStream } from "../../scripts/ctl/client.js";
 import { SseParser } from "../../scripts/ctl/sse.js";
 import { type DaemonProcess, repoRoot } from "../../scripts/lib/daemon-process.js";
 import { ADMIN, apiOf, provision, spawnWithFactory } from "../integration/support/adversary.js";
+import { type Nginx, startNginx } from "./support/nginx.js";
 
 let daemon: DaemonProcess;
-let nginx: ChildProcess;
+let nginx: Nginx;
 let port: number;
-let nginxLog = "";
-let dir: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** The shipped server block with the socket path, port and web root of this test substituted. */
-function serverBlock(socket: string, listenPort: number, webRoot: string): string {
-  const shipped = readFileSync(path.join(repoRoot, "systemd/nginx/recoveryd.conf"), "utf8");
-  const out = shipped
-    .replace("server unix:/run/recoveryd/api.sock;", `server unix:${socket};`)
-    .replace("listen 127.0.0.1:8080;", `listen 127.0.0.1:${listenPort};`)
-    .replace("root /usr/share/recoveryd/web;", `root ${webRoot};`);
-  // Every substitution must have hit, or the test would run against the example's values.
-  for (const v of [socket, String(listenPort), webRoot])
-    if (!out.includes(v)) throw new Error(`not substituted: ${v}`);
-  return out;
-}
-
-function nginxConf(block: string): string {
-  // Root runs the tests and owns the daemon's 0660 socket; the worker stays root to reach it (in
-  // production the worker user joins the recoveryd-api group instead).
-  const userLine = process.getuid?.() === 0 ? "user root;" : "";
-  return `${userLine}
-daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-${block}
-}
-`;
-}
 
 interface Reply {
   status: number;
@@ -105,42 +51,15 @@ function viaNginx(
   });
 }
 
-async function waitForNginx(): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await viaNginx("GET", "/");
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  throw new Error(`nginx did not answer:\n${nginxLog}${readFileSync(path.join(dir, "error.log"), "utf8")}`);
-}
-
 beforeAll(async () => {
   daemon = await spawnWithFactory({});
-  dir = mkdtempSync(path.join(os.tmpdir(), "recoveryd-nginx-"));
-  const webRoot = path.join(dir, "web");
-  mkdirSync(webRoot);
-  writeFileSync(path.join(webRoot, "index.html"), readFileSync(path.join(repoRoot, "web/index.html")));
-  port = await freePort();
-  const conf = path.join(dir, "nginx.conf");
-  writeFileSync(conf, nginxConf(serverBlock(daemon.apiSocket, port, webRoot)));
-  nginx = spawn(existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx", ["-p", dir, "-c", conf], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  nginx.stdout?.on("data", (c: Buffer) => (nginxLog += c.toString()));
-  nginx.stderr?.on("data", (c: Buffer) => (nginxLog += c.toString()));
-  nginx.on("error", (err) => (nginxLog += `spawn failed: ${err.message}\n`));
-  await waitForNginx();
+  // The built web UI (scripts/bundle-web.mjs), as the recorder's web server would serve it.
+  nginx = await startNginx({ apiSocket: daemon.apiSocket, webRoot: path.join(repoRoot, "dist/web") });
+  port = nginx.port;
 }, 60_000);
 
 afterAll(async () => {
-  if (nginx && nginx.exitCode === null) {
-    const ended = new Promise((r) => nginx.on("exit", r));
-    nginx.kill("SIGQUIT");
-    await ended;
-  }
+  await nginx?.stop();
   await daemon?.stop();
 });
 
