@@ -9,8 +9,8 @@ import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { bundleWeb } from "./bundle-web.mjs";
 import { buildGpioHelper } from "./build-gpio-helper.mjs";
+import { bundleWeb } from "./bundle-web.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
