@@ -47,7 +47,9 @@ const usb = {
 };
 const unauth = { 401: ["unauthorized", "invalid_token"] } as const;
 const admin = { ...unauth, 403: ["admin_required"] } as const;
-const recoveryOff = { 503: ["recovery_unavailable"] } as const;
+// Without factory data (or without vendor keys for that path) the recovery paths refuse with
+// 409 recovery_refused, reason "unavailable".
+const recoveryOff = { 409: ["recovery_refused"] } as const;
 const BACKUP_EXPORT_REFUSALS = [
   "invalid_request",
   "backup_no_destination",
@@ -250,7 +252,7 @@ export const OPERATIONS: readonly Operation[] = [
     auth: "none",
     query: [usb],
     success: { status: 200, schema: bodies.resetRequest, description: "the live request" },
-    errors: { 400: ["invalid_query"], 404: ["no_request"], 409: ["usb_unavailable"], ...recoveryOff },
+    errors: { 400: ["invalid_query"], 404: ["no_request"], 409: ["usb_unavailable", "recovery_refused"] },
   },
   {
     method: "POST",
@@ -259,7 +261,7 @@ export const OPERATIONS: readonly Operation[] = [
     auth: "none",
     query: [usb],
     success: { status: 201, schema: bodies.resetRequest, description: "the new request" },
-    errors: { 400: ["invalid_query"], 409: ["request_pending", "usb_unavailable"], ...recoveryOff },
+    errors: { 400: ["invalid_query"], 409: ["request_pending", "usb_unavailable", "recovery_refused"] },
   },
   {
     method: "POST",
@@ -312,7 +314,7 @@ export const OPERATIONS: readonly Operation[] = [
     body: codeBody,
     example: { code: "12345678" },
     success: { status: 200, schema: bodies.emailVerified, description: "verified" },
-    errors: { 400: ["invalid_request", "invalid_code"], ...admin, 503: ["mail_unavailable"] },
+    errors: { 400: ["invalid_request", "invalid_code"], ...admin },
   },
   {
     method: "POST",
@@ -344,7 +346,6 @@ export const OPERATIONS: readonly Operation[] = [
     errors: {
       400: ["invalid_request", "invalid_code", "password_policy"],
       409: ["credentials_reset"],
-      503: ["mail_unavailable"],
     },
   },
   {
@@ -353,7 +354,8 @@ export const OPERATIONS: readonly Operation[] = [
     summary: "Export an encrypted configuration backup (age, passphrase or recipient)",
     auth: "admin",
     body: exportBody,
-    example: { passphrase: "correct horse battery staple", to: "/media/usb" },
+    // Without `to`, the backup goes to the USB folder (recovery.usbDir).
+    example: { passphrase: "correct horse battery staple" },
     success: { status: 201, schema: bodies.backup, description: "written" },
     errors: { 400: BACKUP_EXPORT_REFUSALS, ...admin, 409: ["backup_busy"] },
   },
