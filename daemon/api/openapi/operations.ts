@@ -266,7 +266,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: "POST",
     path: "/v1/recovery/grant",
-    summary: "Apply a vendor-signed reset grant (SPEC 8.2 wire format)",
+    summary: "Apply a vendor-signed reset grant (wire format: test/fixtures/recovery/README.md)",
     auth: "none",
     body: grantBody,
     example: {

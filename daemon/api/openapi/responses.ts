@@ -81,7 +81,7 @@ export const challengeView = z.strictObject({
   challenge: z
     .string()
     .regex(/^[A-Z2-7]+$/)
-    .describe("SPEC 8.2 unlock challenge, base32"),
+    .describe("the unlock challenge, base32 (test/fixtures/recovery/README.md)"),
   expiresAt: isoTime,
   keyId: z.number().int(),
 });

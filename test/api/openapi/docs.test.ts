@@ -18,6 +18,13 @@ describe("shipped API docs", () => {
     expect(shipped, "run npm run docs:api").toBe(apiDocs().markdown);
   });
 
+  it("the README links the API reference and names no document outside the repository", () => {
+    const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
+    expect(readme).toContain("[docs/api.md](docs/api.md)");
+    expect(readme).toContain("[docs/openapi.json](docs/openapi.json)");
+    expect(readme).not.toMatch(/\bSPEC\b|\/work\/shared|\.\.\/shared|specification/i);
+  });
+
   it("every schema in the document compiles as JSON Schema 2020-12 (OpenAPI 3.1's dialect)", () => {
     const doc = JSON.parse(apiDocs().json) as { paths: Record<string, Record<string, unknown>> };
     const ajv = new Ajv2020({ strict: false });
