@@ -183,7 +183,9 @@ export function parseScenario(text: string, file: string): Scenario {
   const parsed = scenarioSchema.safeParse(JSON.parse(text));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const path = (issue?.path ?? []) as (string | number)[];
+    const path = [...(issue?.path ?? [])] as (string | number)[];
+    // An unknown key is pointed at itself, not at the object holding it.
+    if (issue?.code === "unrecognized_keys" && issue.keys[0] !== undefined) path.push(issue.keys[0]);
     const { line, column } = lineColumn(text, nodeAt(root, path).offset);
     throw new ScenarioFileError(
       file,
