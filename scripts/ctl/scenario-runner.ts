@@ -42,7 +42,8 @@ export function describePlan(s: Scenario): string[] {
   const { setup, timed } = splitTimeline(s);
   const lines = [`scenario "${s.name}"${s.description ? `: ${s.description}` : ""}`];
   for (const st of setup) lines.push(`  first: ${describeStep(st)}, if the recorder is at first boot`);
-  timed.forEach((st, i) => lines.push(`  step ${i + 1}/${timed.length} at ${st.at} ms: ${describeStep(st)}`));
+  for (const [i, st] of timed.entries())
+    lines.push(`  step ${i + 1}/${timed.length} at ${st.at} ms: ${describeStep(st)}`);
   lines.push(`  then wait ${s.settleMs} ms and check ${Object.keys(s.expect).join(", ")}`);
   return lines;
 }
