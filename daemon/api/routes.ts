@@ -4,6 +4,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { backupRoutes } from "./routes/backup.js";
 import { type EventStreams, eventRoutes } from "./routes/events.js";
 import { mailRoutes } from "./routes/mail.js";
+import { openApiRoutes } from "./routes/openapi.js";
 import { recoveryRoutes } from "./routes/recovery.js";
 import { sessionRoutes } from "./routes/session.js";
 import { statusRoutes } from "./routes/status.js";
@@ -19,5 +20,6 @@ export function allRoutes(streams: EventStreams): Route[] {
     ...backupRoutes(),
     ...auditRoutes(),
     ...eventRoutes(streams),
+    ...openApiRoutes(),
   ];
 }

@@ -7,6 +7,7 @@
 import { PasswordPolicyError, ValidationError } from "../errors.js";
 import { isCommonPassword } from "./blocklist.js";
 import { hasControlCharacter, isKeyboardWalk, repeatedDigits, skeletons } from "./derived.js";
+import { passwordRefusal, type RefusalFacts } from "./refusals.js";
 import { guessesLog10 } from "./strength.js";
 import {
   alnumOf,
@@ -73,50 +74,15 @@ export function checkPassword(password: unknown, opts: PolicyOptions, ctx: Polic
   const pw = normalizePassword(password);
   const length = codePoints(pw);
   const max = opts.maxLength ?? MAX_PASSWORD_LENGTH;
-  if (length > max) refuse("too_long", `use at most ${max} characters (this one has ${length})`);
-  if (hasControlCharacter(pw)) {
-    refuse(
-      "control_character",
-      "a password may not contain control characters (tab, newline, NUL and the like): letters, digits, spaces and symbols only",
-    );
-  }
-  if (isVendorDefault(pw)) {
-    refuse(
-      "vendor_default",
-      "this is a well-known factory default password, or built from one: choose another",
-    );
-  }
-  if (isFromContext(pw, ctx)) {
-    refuse(
-      "context",
-      "this password is built from the user name or the recorder's own name, model or serial number",
-    );
-  }
-  if (length < opts.minLength) {
-    refuse(
-      "too_short",
-      `use at least ${opts.minLength} characters (this one has ${length}); a few unrelated words are long and easy to remember`,
-    );
-  }
-  if (isKeyboardWalk(pw)) {
-    refuse(
-      "keyboard_walk",
-      "this password is a walk along the keyboard (like qwerty or 1qaz2wsx): choose another",
-    );
-  }
-  if (isCommon(pw)) {
-    refuse(
-      "common",
-      "this is one of the most common passwords, or built from one, or only repeats or counts characters: choose another",
-    );
-  }
+  if (length > max) refuse("too_long", { limit: max, length });
+  if (hasControlCharacter(pw)) refuse("control_character");
+  if (isVendorDefault(pw)) refuse("vendor_default");
+  if (isFromContext(pw, ctx)) refuse("context");
+  if (length < opts.minLength) refuse("too_short", { limit: opts.minLength, length });
+  if (isKeyboardWalk(pw)) refuse("keyboard_walk");
+  if (isCommon(pw)) refuse("common");
   const min = opts.minGuessesLog10 ?? 0;
-  if (min > 0 && guessesLog10(pw) < min) {
-    refuse(
-      "weak",
-      "this password follows a pattern that is quick to guess (words with digits, dates, repeats): a few unrelated words are stronger",
-    );
-  }
+  if (min > 0 && guessesLog10(pw) < min) refuse("weak");
 }
 
 /** The check as a value, for callers that want the reason without an exception. */
@@ -134,8 +100,9 @@ export function passwordProblem(
   }
 }
 
-function refuse(reason: PolicyReason, message: string): never {
-  throw new PasswordPolicyError(reason, message);
+/** The wording comes from the one table every path shares. */
+function refuse(reason: PolicyReason, facts: RefusalFacts = {}): never {
+  throw new PasswordPolicyError(reason, passwordRefusal(reason, facts));
 }
 
 function isVendorDefault(pw: string): boolean {

@@ -134,7 +134,8 @@ Drives the simulated board (sim.sock beside api.sock) of a daemon running with b
   bounce  a burst of contact bounce (default 5 glitches of 5ms)
   state   the board's button level, LED and buzzer
   watch   live LED, buzzer, tier, press and state lines until Ctrl-C
-  run     plays a press scenario file against the daemon and checks its expected outcome`,
+  run     plays a press scenario file against the daemon and checks its expected outcome: prints
+          its plan first, then a line per step (format: docs/scenarios.md)`,
 };
 
 export const COMMANDS = Object.keys(HELP);

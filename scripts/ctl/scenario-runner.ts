@@ -2,10 +2,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { SimClient } from "../../hal/sim/control-client.js";
 import { call, openEventStream, type StreamEvent } from "./client.js";
-import type { Scenario, Step } from "./scenario-file.js";
+import { type Scenario, type Step, splitTimeline } from "./scenario-file.js";
 
-/** A password the policy accepts, used only to provision the scenario's admin. */
-const SCENARIO_ADMIN = { username: "scenario-admin", password: "correct horse battery staple 42" };
+/** One line of progress (sim run prints them as they happen). */
+export type Progress = (line: string) => void;
 
 interface StatusBody {
   state: string;
@@ -28,27 +28,58 @@ export interface ScenarioResult {
   };
 }
 
+/** What a step does, in words (the plan and the progress lines). */
+export function describeStep(step: Step): string {
+  if ("setup" in step) return `create admin account "${step.setup.username}" (POST /v1/setup)`;
+  if ("button" in step) return `button ${step.button}`;
+  if ("press" in step) return `press for ${step.press} ms`;
+  const settle = step.bounce.settle ? `, settling ${step.bounce.settle}` : "";
+  return `bounce ${step.bounce.count} times every ${step.bounce.intervalMs} ms${settle}`;
+}
+
+/** What sim run will do, before it does anything. */
+export function describePlan(s: Scenario): string[] {
+  const { setup, timed } = splitTimeline(s);
+  const lines = [`scenario "${s.name}"${s.description ? `: ${s.description}` : ""}`];
+  for (const st of setup) lines.push(`  first: ${describeStep(st)}, if the recorder is at first boot`);
+  for (const [i, st] of timed.entries())
+    lines.push(`  step ${i + 1}/${timed.length} at ${st.at} ms: ${describeStep(st)}`);
+  lines.push(`  then wait ${s.settleMs} ms and check ${Object.keys(s.expect).join(", ")}`);
+  return lines;
+}
+
 export async function playScenario(
   s: Scenario,
   apiSocket: string,
   simSocket: string,
+  progress: Progress = () => undefined,
 ): Promise<ScenarioResult> {
   const events: StreamEvent[] = [];
   const stream = await openEventStream(apiSocket, (e) => events.push(e));
   const sim = await SimClient.connect(simSocket);
+  const { setup, timed } = splitTimeline(s);
   try {
     let before = await call<StatusBody>(apiSocket, { path: "/v1/status" });
-    if (s.provisioned && before.state === "first-boot") {
-      await call(apiSocket, { method: "POST", path: "/v1/setup", body: SCENARIO_ADMIN });
+    for (const st of setup) {
+      if (before.state !== "first-boot") {
+        progress(`setup: skipped, the recorder is already ${before.state}`);
+        continue;
+      }
+      await call(apiSocket, { method: "POST", path: "/v1/setup", body: st.setup });
+      progress(`setup: created admin account "${st.setup.username}"`);
       before = await call<StatusBody>(apiSocket, { path: "/v1/status" });
     }
     events.length = 0;
     const t0 = performance.now();
-    for (const step of s.timeline) {
+    for (const [i, step] of timed.entries()) {
       const wait = t0 + step.at - performance.now();
       if (wait > 0) await sleep(wait);
+      progress(
+        `step ${i + 1}/${timed.length} at ${Math.round(performance.now() - t0)} ms: ${describeStep(step)}`,
+      );
       await playStep(sim, step);
     }
+    progress(`waiting ${s.settleMs} ms, then checking`);
     await sleep(s.settleMs);
     const after = await call<StatusBody>(apiSocket, { path: "/v1/status" });
     return check(s, events, before, after);
@@ -58,7 +89,7 @@ export async function playScenario(
   }
 }
 
-async function playStep(sim: SimClient, step: Step): Promise<void> {
+async function playStep(sim: SimClient, step: Exclude<Step, { setup: unknown }>): Promise<void> {
   if ("button" in step) {
     await (step.button === "down" ? sim.down() : sim.up());
   } else if ("press" in step) {

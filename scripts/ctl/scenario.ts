@@ -3,7 +3,7 @@
 import type { Writable } from "node:stream";
 import { DaemonUnreachableError } from "./client.js";
 import { loadScenario, ScenarioFileError } from "./scenario-file.js";
-import { playScenario } from "./scenario-runner.js";
+import { describePlan, playScenario } from "./scenario-runner.js";
 
 export interface ScenarioRunOptions {
   /** The scenario data file. */
@@ -25,11 +25,12 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<number> {
     scenario = loadScenario(opts.file);
   } catch (err) {
     if (err instanceof ScenarioFileError) {
-      opts.err.write(`recoveryctl: bad scenario file: ${err.message}\n`);
+      opts.err.write(`recoveryctl: bad scenario file ${err.message}\n`);
       return 2;
     }
     throw err;
   }
+  if (!opts.json) for (const line of describePlan(scenario)) opts.out.write(`${line}\n`);
   if (Object.keys(scenario.config).length > 0 && !opts.json) {
     opts.err.write(
       `note: this scenario expects daemon configuration ${JSON.stringify(scenario.config)}; ` +
@@ -37,7 +38,8 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<number> {
     );
   }
   try {
-    const result = await playScenario(scenario, opts.apiSocket, opts.simSocket);
+    const progress = opts.json ? undefined : (line: string) => opts.out.write(`  ${line}\n`);
+    const result = await playScenario(scenario, opts.apiSocket, opts.simSocket, progress);
     if (opts.json) {
       opts.out.write(`${JSON.stringify(result)}\n`);
     } else {

@@ -8,7 +8,7 @@ import type { Route, RouteContext } from "../router.js";
 
 const secret = z.string().min(1).max(1024);
 const absPath = z.string().min(1).max(4096).startsWith("/", "an absolute path");
-const exportBody = z
+export const exportBody = z
   .strictObject({
     passphrase: secret.optional(),
     recipient: z.string().min(1).max(2048).optional(),
@@ -18,7 +18,7 @@ const exportBody = z
     (b) => (b.passphrase === undefined) !== (b.recipient === undefined),
     "give exactly one of passphrase and recipient",
   );
-const restoreBody = z
+export const restoreBody = z
   .strictObject({
     file: absPath,
     passphrase: secret.optional(),

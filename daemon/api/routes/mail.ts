@@ -6,10 +6,10 @@ import type { MailApi } from "../deps-extra.js";
 import type { Route, RouteContext } from "../router.js";
 import { passwordSchema, usernameSchema } from "../schemas.js";
 
-const emailBody = z.strictObject({ email: z.string().min(3).max(254), password: passwordSchema });
-const codeBody = z.strictObject({ code: z.string().min(1).max(64) });
-const forgotBody = z.strictObject({ username: usernameSchema });
-const confirmBody = z.strictObject({
+export const emailBody = z.strictObject({ email: z.string().min(3).max(254), password: passwordSchema });
+export const codeBody = z.strictObject({ code: z.string().min(1).max(64) });
+export const forgotBody = z.strictObject({ username: usernameSchema });
+export const confirmBody = z.strictObject({
   username: usernameSchema,
   code: z.string().min(1).max(64),
   newPassword: passwordSchema,

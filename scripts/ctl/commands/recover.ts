@@ -1,5 +1,7 @@
 // recoveryctl recover security-code | challenge | unlock [CODE] | request [--usb] [--out FILE] | grant FILE
+
 import { readFile, writeFile } from "node:fs/promises";
+import { formatGroupedChallenge } from "../../../daemon/recovery/challenge-groups.js";
 import { checkFlags, stringFlag } from "../args.js";
 import { ApiError } from "../client.js";
 import { api, type Ctx, emit } from "../context.js";
@@ -48,7 +50,10 @@ export async function recoverCommand(ctx: Ctx): Promise<number> {
         [
           "Give this challenge to support:",
           "",
-          `  ${body.challenge}`,
+          ...formatGroupedChallenge(body.challenge).map((l) => `  ${l}`),
+          "",
+          "Read it group by group: the last character of each group is a check character, so",
+          "support's tool says which group was misheard.",
           "",
           `It is valid until ${body.expiresAt} and only while the daemon keeps running.`,
           "Then run: recoveryctl recover unlock   (and type the code support gives you)",
