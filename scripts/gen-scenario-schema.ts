@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import * as z from "zod";
 import { scenarioSchema } from "./ctl/scenario-file.js";
 
 export function scenarioJsonSchema(): string {

@@ -1,7 +1,7 @@
 // Builds the OpenAPI 3.1 document from the operation table and the zod schemas (zod 4's own
 // JSON Schema output, draft 2020-12, which is OpenAPI 3.1's dialect). Pure: called on demand by
 // GET /v1/openapi.json and by scripts/gen-api-docs.ts, never at import time.
-import { z } from "zod";
+import * as z from "zod";
 import { PRODUCT_VERSION } from "../../version.js";
 import { COMMON_ERRORS, OPERATIONS, type Operation } from "./operations.js";
 import { errorBody } from "./responses.js";

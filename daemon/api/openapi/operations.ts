@@ -1,7 +1,7 @@
 // The hand-kept route table of the OpenAPI document: one entry per operation the router knows,
 // with the zod schemas the route validates with, its answers and the error codes it can give.
 // test/api/openapi-routes.test.ts fails when this table and the router disagree.
-import type { z } from "zod";
+import type * as z from "zod";
 import { exportBody, restoreBody } from "../routes/backup.js";
 import { codeBody, confirmBody, emailBody, forgotBody } from "../routes/mail.js";
 import {

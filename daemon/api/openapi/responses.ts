@@ -1,7 +1,7 @@
 // Response bodies of the v1 API as zod schemas: the OpenAPI document is generated from them and
 // the conformance test checks the real daemon's answers against that document. They describe
 // the wire format the routes already answer (SPEC 8.1); the routes do not parse their own output.
-import { z } from "zod";
+import * as z from "zod";
 import { roleSchema } from "../schemas.js";
 
 const isoTime = z.iso.datetime({ offset: false }).describe("ISO-8601 UTC time");
