@@ -4,12 +4,21 @@
 // one operation and announces it on the serial console so the host can cut the power during it.
 // Every line for the host starts with "PC " and carries JSON.
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { SimClient } from "../../../hal/sim/control-client.js";
 import { apiRequest } from "../../../scripts/ctl/client.js";
 import { type DaemonProcess, repoRoot, spawnDaemon } from "../../../scripts/lib/daemon-process.js";
-import { SimClient } from "../../../hal/sim/control-client.js";
 import type { DbView, Observation, Op } from "./verdict.js";
 
 export interface Plan {
@@ -133,7 +142,9 @@ function readDb(): DbView {
       generation: meta.generation,
       accounts: rows.map((r) => ({
         username: r.username,
-        hashOk: typeof r.hash === "string" && /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[^$]{22,}\$[^$]{43,}$/.test(r.hash),
+        hashOk:
+          typeof r.hash === "string" &&
+          /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[^$]{22,}\$[^$]{43,}$/.test(r.hash),
         generation: r.generation,
       })),
       orphans: orphans.n,
@@ -187,7 +198,12 @@ async function observe(
   }
   const obs: Observation = {
     started: true,
-    status: { state: status.state, generation: status.generation, accounts: status.accounts, fault: status.fault },
+    status: {
+      state: status.state,
+      generation: status.generation,
+      accounts: status.accounts,
+      fault: status.fault,
+    },
     logins,
     ...(db ? { db } : {}),
     ...(dbError ? { dbError } : {}),
@@ -210,7 +226,14 @@ async function waitGeneration(api: Api, above: number, extra: () => boolean): Pr
   }
 }
 
-async function runOp(op: Op, d: DaemonProcess, api: Api, plan: Plan, generation: number, cur?: { token?: string; password?: string }): Promise<void> {
+async function runOp(
+  op: Op,
+  d: DaemonProcess,
+  api: Api,
+  plan: Plan,
+  generation: number,
+  cur?: { token?: string; password?: string },
+): Promise<void> {
   const started = () => {
     say("op-start", { op });
     return performance.now();
@@ -290,7 +313,10 @@ async function main(): Promise<void> {
   const op: Op | null = obs.status?.state === "first-boot" ? "setup" : plan.provisionedOp;
   if (op === null) return;
   try {
-    await runOp(op, d, api, plan, obs.status?.generation ?? 0, { ...(token ? { token } : {}), ...(password ? { password } : {}) });
+    await runOp(op, d, api, plan, obs.status?.generation ?? 0, {
+      ...(token ? { token } : {}),
+      ...(password ? { password } : {}),
+    });
   } catch (err) {
     say("op-error", { op, error: String(err).slice(0, 500), daemon: d.output().slice(-1500) });
   }

@@ -24,18 +24,28 @@ const ESTIMATE_MS: Record<Op, number> = {
 
 interface Args {
   count: number;
+  /** Cut only after each operation finished: measures the operations' lengths. */
+  calibrate: boolean;
   seed: number;
   cache: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { count: 10, seed: Date.now() % 1_000_000, cache: process.env.POWERCUT_CACHE ?? "" };
+  const a: Args = {
+    count: 10,
+    calibrate: false,
+    seed: Date.now() % 1_000_000,
+    cache: process.env.POWERCUT_CACHE ?? "",
+  };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     if (argv[i] === "--count" && v) a.count = Number.parseInt(v, 10);
     else if (argv[i] === "--seed" && v) a.seed = Number.parseInt(v, 10);
     else if (argv[i] === "--cache" && v) a.cache = v;
-    else continue;
+    else if (argv[i] === "--calibrate") {
+      a.calibrate = true;
+      continue;
+    } else continue;
     i++;
   }
   if (!(a.count >= 1) || !a.cache) throw new Error("usage: host --count N [--seed S] --cache DIR");
@@ -70,6 +80,7 @@ function boot(
   disk: string,
   plan: Plan,
   pickDelay: (op: Op) => { delay: number; window: number },
+  calibrate: boolean,
 ): Promise<BootResult> {
   const planArg = Buffer.from(JSON.stringify(plan)).toString("base64url");
   const driver = path.join(repo, "dist/rigs/powercut/driver.mjs");
@@ -99,7 +110,10 @@ function boot(
     const onLine = (line: string) => {
       const m = /PC (\{.*\})\s*$/.exec(line);
       if (!m?.[1]) return;
-      const msg = JSON.parse(m[1]) as { t: string; op?: Op; ms?: number; error?: string } & Record<string, unknown>;
+      const msg = JSON.parse(m[1]) as { t: string; op?: Op; ms?: number; error?: string } & Record<
+        string,
+        unknown
+      >;
       if (msg.t === "check") {
         r.check = msg as unknown as BootResult["check"];
         r.bootToCheckMs = Math.round(performance.now() - t0);
@@ -114,6 +128,7 @@ function boot(
         }, delay);
       } else if (msg.t === "op-end") {
         r.endMs = msg.ms;
+        if (calibrate) setTimeout(kill, 500);
       } else if (msg.t === "op-error" || msg.t === "fatal") {
         r.problem = `${msg.t}: ${msg.error} ${String(msg.daemon ?? "").slice(-800)}`;
         kill();
@@ -153,7 +168,12 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), "recoveryd-powercut-"));
   const disk = path.join(work, "state.img");
   const freshModel: Model = { state: "first-boot", generation: 1, password: null, config: "custom" };
-  const observedMs: Record<Op, number[]> = { setup: [], passwd: [], "credential-reset": [], "factory-reset": [] };
+  const observedMs: Record<Op, number[]> = {
+    setup: [],
+    passwd: [],
+    "credential-reset": [],
+    "factory-reset": [],
+  };
   const perOp: Record<Op, Record<string, number>> = {
     setup: {},
     passwd: {},
@@ -166,14 +186,15 @@ async function main(): Promise<void> {
   let fresh = true;
   let model = freshModel;
   // What the last cut operation would have made (null: nothing was cut yet).
-  let pending: { op: Op; old: Model; next: Model; delay: number; window: number; endMs?: number } | null = null;
+  let pending: { op: Op; old: Model; next: Model; delay: number; window: number; endMs?: number } | null =
+    null;
   const t0 = performance.now();
   console.log(`powercut: ${args.count} cuts, seed ${args.seed}, disk ${disk}`);
 
-  const window = (op: Op) => {
-    const seen = observedMs[op];
-    return seen.length ? Math.max(...seen) : ESTIMATE_MS[op];
-  };
+  // The cut window of each operation: its longest measured length, grown while cuts near the
+  // end of the window still find it unfinished.
+  const windows: Record<Op, number> = { ...ESTIMATE_MS };
+  const window = (op: Op) => windows[op];
   try {
     for (let boots = 0, cuts = 0; cuts <= args.count; boots++) {
       if (boots > 2 * args.count + 4) {
@@ -197,11 +218,17 @@ async function main(): Promise<void> {
         checkOnly: cuts === args.count,
       };
       let chosen = 0;
-      const res = await boot(args.cache, disk, plan, (op) => {
-        const w = window(op);
-        chosen = rand() * w;
-        return { delay: chosen, window: w };
-      });
+      const res = await boot(
+        args.cache,
+        disk,
+        plan,
+        (op) => {
+          const w = window(op);
+          chosen = args.calibrate ? 600_000 : rand() * w;
+          return { delay: chosen, window: w };
+        },
+        args.calibrate,
+      );
       if (!res.check) {
         failures++;
         console.log(`boot ${boots}: no check reported: ${res.problem ?? "?"}\n${res.console.slice(-3000)}`);
@@ -214,10 +241,16 @@ async function main(): Promise<void> {
       // Judge the previous cut.
       if (pending) {
         const v: Verdict = judge(res.check.obs, pending.old, pending.next, USER);
-        const outcome = v.kind === "violation" ? `VIOLATION: ${v.reasons.join("; ")}` : v.kind === "store-fault" ? `store-fault ${v.detail}` : `${v.kind} state, complete`;
-        const endInfo = pending.endMs !== undefined ? `, op finished at ${(pending.endMs / 1000).toFixed(2)} s` : "";
+        const outcome =
+          v.kind === "violation"
+            ? `VIOLATION: ${v.reasons.join("; ")}`
+            : v.kind === "store-fault"
+              ? `store-fault ${v.detail}`
+              : `${v.kind} state, complete`;
+        const endInfo =
+          pending.endMs !== undefined ? `, op finished at ${(pending.endMs / 1000).toFixed(2)} s` : "";
         console.log(
-          `cut ${cuts}/${args.count}  ${pending.op.padEnd(16)} delay ${(pending.delay / 1000).toFixed(2)} s of ${(pending.window / 1000).toFixed(2)} s${endInfo}  -> ${outcome}`,
+          `cut ${cuts}/${args.count}  ${pending.op.padEnd(16)} delay ${(pending.delay / 1000).toFixed(2)} s of ${(pending.window / 1000).toFixed(2)} s${endInfo}  -> ${outcome}  (boot to check ${(res.bootToCheckMs / 1000).toFixed(1)} s, daemon start ${((res.check.startMs ?? 0) / 1000).toFixed(1)} s)`,
         );
         const bucket = perOp[pending.op];
         bucket[v.kind] = (bucket[v.kind] ?? 0) + 1;
@@ -235,12 +268,17 @@ async function main(): Promise<void> {
       if (fresh) continue;
       if (res.problem || !res.op) {
         failures++;
-        console.log(`boot ${boots}: operation did not run: ${res.problem ?? "no op-start"}\n${res.console.slice(-2000)}`);
+        console.log(
+          `boot ${boots}: operation did not run: ${res.problem ?? "no op-start"}\n${res.console.slice(-2000)}`,
+        );
         fresh = true;
         model = freshModel;
         continue;
       }
-      if (res.endMs !== undefined) observedMs[res.op].push(res.endMs);
+      if (res.endMs !== undefined) {
+        observedMs[res.op].push(res.endMs);
+        windows[res.op] = Math.max(...observedMs[res.op]);
+      } else if ((res.cutAtMs ?? 0) > 0.8 * windows[res.op]) windows[res.op] *= 1.25;
       if (res.op !== "setup") rot++;
       const old = beforeOp(model, res.op);
       pending = {

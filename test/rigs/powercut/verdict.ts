@@ -53,7 +53,8 @@ export function invariantProblems(o: Observation): string[] {
     if (o.db.orphans > 0) p.push(`${o.db.orphans} session/token rows without an account`);
     if (o.db.generation !== o.status.generation)
       p.push(`status generation ${o.status.generation} but database generation ${o.db.generation}`);
-    if (o.status.state === "provisioned" && o.db.accounts.length === 0) p.push("provisioned without accounts");
+    if (o.status.state === "provisioned" && o.db.accounts.length === 0)
+      p.push("provisioned without accounts");
     if (o.status.state === "first-boot" && o.db.accounts.length > 0) p.push("first-boot with accounts");
   }
   if (!o.pepperPresent) p.push("no pepper file for the current generation");
@@ -79,12 +80,14 @@ export function differences(o: Observation, m: Model, user: string): string[] {
     d.push("its password was not tried");
   const names = o.db?.accounts.map((a) => a.username) ?? [];
   const want = m.state === "provisioned" ? [user] : [];
-  if (names.join(",") !== want.join(",")) d.push(`accounts [${names.join(",")}] (expected [${want.join(",")}])`);
+  if (names.join(",") !== want.join(","))
+    d.push(`accounts [${names.join(",")}] (expected [${want.join(",")}])`);
   return d;
 }
 
 export function judge(o: Observation, old: Model, next: Model, user: string): Verdict {
-  if (!o.started || !o.status) return { kind: "violation", reasons: [`daemon did not start: ${o.startError ?? "?"}`] };
+  if (!o.started || !o.status)
+    return { kind: "violation", reasons: [`daemon did not start: ${o.startError ?? "?"}`] };
   if (o.status.fault !== undefined) return { kind: "store-fault", detail: JSON.stringify(o.status.fault) };
   const inv = invariantProblems(o);
   const dOld = differences(o, old, user);
