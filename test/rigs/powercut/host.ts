@@ -102,6 +102,7 @@ function boot(
   return new Promise((resolve) => {
     let buf = "";
     let opStartAt = 0;
+    let cutTimer: ReturnType<typeof setTimeout> | undefined;
     const kill = () => q.kill("SIGKILL");
     const overall = setTimeout(() => {
       r.problem ??= `boot did not finish within ${BOOT_TIMEOUT_MS / 1000} s`;
@@ -122,7 +123,7 @@ function boot(
         r.op = msg.op;
         const { delay, window } = pickDelay(msg.op);
         r.windowMs = window;
-        setTimeout(() => {
+        cutTimer = setTimeout(() => {
           r.cutAtMs = Math.round(performance.now() - opStartAt);
           kill();
         }, delay);
@@ -150,6 +151,7 @@ function boot(
     });
     q.on("exit", () => {
       clearTimeout(overall);
+      clearTimeout(cutTimer);
       resolve(r);
     });
   });

@@ -5,7 +5,7 @@
 # and reuses it afterwards. Prints the folder on stdout (the last line).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root=/var/cache/recoveryd-ci/powercut
+root=${POWERCUT_CACHE_ROOT:-/var/cache/recoveryd-ci/powercut}
 mkdir -p "$root"
 
 # Debian 6.1 builds these as modules (CONFIG_VIRTIO_BLK=m, CONFIG_EXT4_FS=m, CONFIG_9P_FS=m...),
