@@ -64,6 +64,9 @@ function rng(seed: number): () => number {
   };
 }
 
+/** The VM running now, so an interrupted run does not leave it behind. */
+let running: ChildProcess | null = null;
+
 interface BootResult {
   check?: { obs: Observation; startMs?: number };
   op?: Op;
@@ -98,6 +101,7 @@ function boot(
   ];
   const t0 = performance.now();
   const q: ChildProcess = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "pipe", "pipe"] });
+  running = q;
   const r: BootResult = { bootToCheckMs: 0, console: "" };
   return new Promise((resolve) => {
     let buf = "";
@@ -150,6 +154,7 @@ function boot(
       r.console = (r.console + c.toString("utf8")).slice(-20_000);
     });
     q.on("exit", () => {
+      running = null;
       clearTimeout(overall);
       clearTimeout(cutTimer);
       resolve(r);
@@ -169,6 +174,12 @@ async function main(): Promise<void> {
   const rand = rng(args.seed);
   const work = mkdtempSync(path.join(os.tmpdir(), "recoveryd-powercut-"));
   const disk = path.join(work, "state.img");
+  for (const sig of ["SIGINT", "SIGTERM"] as const)
+    process.on(sig, () => {
+      running?.kill("SIGKILL");
+      rmSync(work, { recursive: true, force: true });
+      process.exit(130);
+    });
   const freshModel: Model = { state: "first-boot", generation: 1, password: null, config: "custom" };
   const observedMs: Record<Op, number[]> = {
     setup: [],
