@@ -14,12 +14,12 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
 const USER = "owner";
 const SECURITY_CODE = "K7QW 3M2X RT5N P4ZA"; // test/fixtures/recovery/security-code-kat.json
 const BOOT_TIMEOUT_MS = 300_000;
-/** First guesses of each operation's length under TCG (ms); replaced by what the runs measure. */
+/** Each operation's length under TCG (ms, `--calibrate` on this machine); replaced by what the run measures. */
 const ESTIMATE_MS: Record<Op, number> = {
-  setup: 3000,
-  passwd: 3000,
-  "credential-reset": 3000,
-  "factory-reset": 4000,
+  setup: 7000,
+  passwd: 9000,
+  "credential-reset": 2000,
+  "factory-reset": 2500,
 };
 
 interface Args {
