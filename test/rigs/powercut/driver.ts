@@ -34,6 +34,8 @@ export interface Plan {
   provisionedOp: Exclude<Op, "setup"> | null;
   /** Only check, run nothing (the last boot of a run). */
   checkOnly: boolean;
+  /** Node flags for the daemon. */
+  daemonNodeArgs: string[];
 }
 
 const DISK = "/tmp/pc";
@@ -154,8 +156,9 @@ function readDb(): DbView {
   }
 }
 
-async function startDaemon(): Promise<DaemonProcess> {
+async function startDaemon(nodeArgs: string[]): Promise<DaemonProcess> {
   return spawnDaemon({
+    nodeArgs,
     baseDir: "/tmp/work",
     readyTimeoutMs: 180_000,
     config: {
@@ -296,7 +299,7 @@ async function main(): Promise<void> {
   const t = performance.now();
   let d: DaemonProcess;
   try {
-    d = await startDaemon();
+    d = await startDaemon(plan.daemonNodeArgs ?? []);
   } catch (err) {
     say("check", { obs: { started: false, startError: String(err).slice(-1500) } });
     return;
