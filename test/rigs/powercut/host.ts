@@ -29,6 +29,8 @@ interface Args {
   calibrate: boolean;
   /** Node flags for the daemon in the VM (e.g. --jitless). */
   daemonNodeArgs: string[];
+  /** Operations cut at a random instant; the others are cut 0.5 s after they finished. */
+  cutOps: Op[];
   seed: number;
   cache: string;
 }
@@ -38,6 +40,7 @@ function parseArgs(argv: string[]): Args {
     count: 10,
     calibrate: false,
     daemonNodeArgs: [],
+    cutOps: ["setup", "passwd", "credential-reset", "factory-reset"],
     seed: Date.now() % 1_000_000,
     cache: process.env.POWERCUT_CACHE ?? "",
   };
@@ -47,6 +50,7 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === "--seed" && v) a.seed = Number.parseInt(v, 10);
     else if (argv[i] === "--cache" && v) a.cache = v;
     else if (argv[i] === "--daemon-node-arg" && v) a.daemonNodeArgs.push(v);
+    else if (argv[i] === "--cut-ops" && v) a.cutOps = v.split(",") as Op[];
     else if (argv[i] === "--calibrate") {
       a.calibrate = true;
       continue;
@@ -87,8 +91,7 @@ function boot(
   cache: string,
   disk: string,
   plan: Plan,
-  pickDelay: (op: Op) => { delay: number; window: number },
-  calibrate: boolean,
+  pickDelay: (op: Op) => { delay: number; window: number; afterEnd: boolean },
 ): Promise<BootResult> {
   const planArg = Buffer.from(JSON.stringify(plan)).toString("base64url");
   const driver = path.join(here, "driver.mjs");
@@ -114,6 +117,7 @@ function boot(
     let buf = "";
     let opStartAt = 0;
     let cutTimer: ReturnType<typeof setTimeout> | undefined;
+    let afterEnd = false;
     const kill = () => q.kill("SIGKILL");
     const overall = setTimeout(() => {
       r.problem ??= `boot did not finish within ${BOOT_TIMEOUT_MS / 1000} s`;
@@ -132,15 +136,16 @@ function boot(
       } else if (msg.t === "op-start" && msg.op) {
         opStartAt = performance.now();
         r.op = msg.op;
-        const { delay, window } = pickDelay(msg.op);
+        const { delay, window, afterEnd: after } = pickDelay(msg.op);
         r.windowMs = window;
+        afterEnd = after;
         cutTimer = setTimeout(() => {
           r.cutAtMs = Math.round(performance.now() - opStartAt);
           kill();
         }, delay);
       } else if (msg.t === "op-end") {
         r.endMs = msg.ms;
-        if (calibrate) setTimeout(kill, 500);
+        if (afterEnd) setTimeout(kill, 500);
       } else if (msg.t === "op-error" || msg.t === "fatal") {
         r.problem = `${msg.t}: ${msg.error} ${String(msg.daemon ?? "").slice(-800)}`;
         kill();
@@ -239,17 +244,12 @@ async function main(): Promise<void> {
         daemonNodeArgs: args.daemonNodeArgs,
       };
       let chosen = 0;
-      const res = await boot(
-        args.cache,
-        disk,
-        plan,
-        (op) => {
-          const w = window(op);
-          chosen = args.calibrate ? 600_000 : rand() * w;
-          return { delay: chosen, window: w };
-        },
-        args.calibrate,
-      );
+      const res = await boot(args.cache, disk, plan, (op) => {
+        const w = window(op);
+        const afterEnd = args.calibrate || !args.cutOps.includes(op);
+        chosen = afterEnd ? BOOT_TIMEOUT_MS : rand() * w;
+        return { delay: chosen, window: w, afterEnd };
+      });
       if (!res.check) {
         failures++;
         console.log(`boot ${boots}: no check reported: ${res.problem ?? "?"}\n${res.console.slice(-3000)}`);
@@ -308,7 +308,7 @@ async function main(): Promise<void> {
         op: res.op,
         old,
         next: apply(old, res.op, nextPassword),
-        delay: res.cutAtMs ?? chosen,
+        delay: res.cutAtMs ?? (res.endMs !== undefined ? res.endMs + 500 : chosen),
         window: res.windowMs ?? 0,
         ...(res.endMs !== undefined ? { endMs: res.endMs } : {}),
       };
