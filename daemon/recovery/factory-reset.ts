@@ -5,7 +5,8 @@
 //
 //   1. marker {phase: "credentials"}     fsynced; from here on the reset will complete
 //   2. credential reset                  through the AccountService (atomic on its own)
-//   3. marker {phase: "restore"}         so a resume does not reset credentials twice
+//   3. marker {phase: "restore"}         so a resume does not reset credentials twice (and the
+//                                        marker's fromGeneration covers a cut between 2 and 3)
 //   4. each restore path                 copy `from` to <path>.recoveryd-new, fsync, swap by rename
 //   5. marker removed                    fsynced
 //   6. afterCommand                      optional (a reboot, say), after a short delay
@@ -33,6 +34,13 @@ export interface FactoryResetMarker {
   /** Whether the credential reset should open the setup window (button) or not (remote). */
   openWindow: boolean;
   phase: Phase;
+  /**
+   * The credential store's generation when the reset began. A cut after the credential reset
+   * committed but before the marker reached "restore" must not reset the credentials a second
+   * time at resume (a second generation and pepper rotation): found by the power-cut rig.
+   * Absent in markers written before it existed: those resume as they always did.
+   */
+  fromGeneration?: number;
 }
 
 export interface FactoryResetOptions {
@@ -43,6 +51,8 @@ export interface FactoryResetOptions {
   afterCommand?: readonly string[] | undefined;
   /** The credential half of the reset (AccountService.credentialReset("factory", …) in the daemon). */
   credentialReset: (opts: ResetOptions) => Promise<ResetOutcome>;
+  /** The credential store's current generation (AccountService.status().generation). */
+  generation?: () => number;
   clock: Clock;
   log: Logger;
   audit: AuditSink;
@@ -85,6 +95,7 @@ export class FactoryReset {
       startedAt: new Date(this.opts.clock.now()).toISOString(),
       openWindow: resetOpts.openWindow,
       phase: "credentials",
+      ...(this.opts.generation ? { fromGeneration: this.opts.generation() } : {}),
     };
     await this.writeMarker(marker);
     await this.step("marker-written");
@@ -122,8 +133,15 @@ export class FactoryReset {
     try {
       let outcome: ResetOutcome | null = null;
       if (marker.phase === "credentials") {
-        outcome = await this.opts.credentialReset(resetOpts);
-        await this.step("credentials-done");
+        if (this.credentialsAlreadyReset(marker)) {
+          this.opts.log.warn(
+            { fromGeneration: marker.fromGeneration },
+            "the credential half of the interrupted factory reset had committed: not repeated",
+          );
+        } else {
+          outcome = await this.opts.credentialReset(resetOpts);
+          await this.step("credentials-done");
+        }
         await this.writeMarker({ ...marker, phase: "restore" });
         await this.step("phase-restore");
       }
@@ -142,6 +160,15 @@ export class FactoryReset {
       });
       this.opts.log.error({ err }, "factory reset failed; it stays pending and is retried at the next start");
       throw err;
+    }
+  }
+
+  private credentialsAlreadyReset(marker: FactoryResetMarker): boolean {
+    if (marker.fromGeneration === undefined || !this.opts.generation) return false;
+    try {
+      return this.opts.generation() > marker.fromGeneration;
+    } catch {
+      return false; // a store that cannot say: the credential reset runs (and reports) as before
     }
   }
 
@@ -202,7 +229,8 @@ export class FactoryReset {
       (m.phase === "credentials" || m.phase === "restore") &&
       typeof m.reason === "string" &&
       typeof m.startedAt === "string" &&
-      typeof m.openWindow === "boolean";
+      typeof m.openWindow === "boolean" &&
+      (m.fromGeneration === undefined || Number.isSafeInteger(m.fromGeneration));
     if (!valid) {
       const detail = problem ?? "not a factory-reset marker written by recoveryd";
       this.opts.log.error({ detail }, "factory-reset marker invalid: ignored, not executed");

@@ -85,6 +85,7 @@ export function createRecovery(opts: RecoveryOptions): RecoveryService {
     preserve: config.factoryReset.preserve,
     afterCommand: config.factoryReset.afterCommand,
     credentialReset: (o) => accounts.credentialReset("factory", o),
+    generation: () => accounts.status().generation,
     clock,
     log,
     audit,

@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     restore: spec.restore,
     preserve: spec.preserve,
     credentialReset: (o) => accounts.credentialReset("factory", o),
+    // As createRecovery wires it: the store's generation, so a resume knows the credential half committed.
+    generation: () => accounts.status().generation,
     clock: systemClock,
     log: quiet,
     audit: { record: () => undefined },

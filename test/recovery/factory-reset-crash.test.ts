@@ -176,6 +176,8 @@ function verify(run: Run, preserveHashes: Record<string, string>): Verdict {
   expect(leftovers).toEqual([]);
   const creds = readCredentials(run.credFile);
   if (creds.generation > INITIAL_GENERATION) {
+    // Exactly one credential reset, however the cuts fell (a resume must not reset twice).
+    expect(creds.generation).toBe(INITIAL_GENERATION + 1);
     expect(creds.state).toBe("first-boot");
     for (const r of run.restore) expect(treeHash(r.path), `restored ${r.path}`).toBe(defaultHash(r.from));
     return "complete";

@@ -20,6 +20,11 @@ export class FileAccounts extends MemoryAccounts {
     super();
   }
 
+  /** The generation is the file's, so a restarted process sees what the killed one committed. */
+  override status() {
+    return { ...super.status(), generation: readCredentials(this.file).generation };
+  }
+
   override async credentialReset(reason: ResetReason, opts: ResetOptions): Promise<ResetOutcome> {
     const cur = readCredentials(this.file);
     const next: CredentialFile = { generation: cur.generation + 1, state: "first-boot", lastReason: reason };
