@@ -70,7 +70,14 @@ export class BackupService {
           now: new Date(this.o.clock.now()),
         });
         const bytes = await ageEncrypt(writeTar(entries), key);
-        await writeFileAtomic(file, bytes, 0o600);
+        try {
+          await writeFileAtomic(file, bytes, 0o600, { createDir: false });
+        } catch (err) {
+          throw new BackupError(
+            "io",
+            `cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+          );
+        }
         this.o.audit.record("backup-export", {
           outcome: "done",
           file,
@@ -125,6 +132,12 @@ export class BackupService {
     });
   }
 
+  /**
+   * A folder gets a named file; a path in an existing folder is used as is. Nothing is created
+   * on the way: a missing folder (an unplugged stick, a typo) or a place that is no folder is
+   * backup_io, because mkdir -p from an admin's string made trees anywhere and looped forever
+   * under /proc, holding the backup lock.
+   */
   private async destination(to: string | undefined): Promise<string> {
     const dir = to ?? this.o.defaultDir;
     if (!dir)
@@ -134,16 +147,23 @@ export class BackupService {
       );
     if (!path.isAbsolute(dir))
       throw new BackupError("no_destination", "the destination must be an absolute path");
-    const isDir = await stat(dir).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
-    if (!isDir) return dir;
-    const stamp = new Date(this.o.clock.now()).toISOString().replace(/[:.]/g, "-");
-    return path.join(
-      dir,
-      `recoveryd-backup-${(this.o.deviceId ?? "recorder").replace(/[^A-Za-z0-9._-]/g, "_")}-${stamp}.age`,
-    );
+    const isDir = (p: string) =>
+      stat(p).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+    if (await isDir(dir)) {
+      const stamp = new Date(this.o.clock.now()).toISOString().replace(/[:.]/g, "-");
+      return path.join(
+        dir,
+        `recoveryd-backup-${(this.o.deviceId ?? "recorder").replace(/[^A-Za-z0-9._-]/g, "_")}-${stamp}.age`,
+      );
+    }
+    if (to === undefined)
+      throw new BackupError("io", `the USB folder ${dir} is not there (is the stick plugged in?)`);
+    if (!(await isDir(path.dirname(dir))))
+      throw new BackupError("io", `${path.dirname(dir)} is not an existing folder`);
+    return dir;
   }
 
   private async exclusive<T>(fn: () => Promise<T>): Promise<T> {

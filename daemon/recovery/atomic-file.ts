@@ -14,9 +14,15 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  mode = 0o600,
+  opts: { createDir?: boolean } = {},
+): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
+  // Our own state folders are made on demand; a destination someone else names is not.
+  if (opts.createDir !== false) await mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     const fh = await open(tmp, "wx", mode);
