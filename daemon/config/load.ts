@@ -15,6 +15,7 @@ export function parseConfig(raw: unknown): Config {
   const cfg = result.data;
   checkThresholds(cfg);
   checkLockout(cfg);
+  checkApiTimeouts(cfg);
   checkFactoryPaths(cfg);
   return cfg;
 }
@@ -104,6 +105,16 @@ function checkLockout(cfg: Config): void {
       "lockout.maxSeconds",
       cfg.lockout.maxSeconds,
       "must be at least lockout.baseSeconds",
+    );
+}
+
+/** Node will not create an HTTP server whose headers timeout exceeds its request timeout. */
+function checkApiTimeouts(cfg: Config): void {
+  if (cfg.api.requestTimeoutMs < cfg.api.headersTimeoutMs)
+    throw new ConfigError(
+      "api.requestTimeoutMs",
+      cfg.api.requestTimeoutMs,
+      `must be at least api.headersTimeoutMs (${cfg.api.headersTimeoutMs})`,
     );
 }
 

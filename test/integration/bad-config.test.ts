@@ -15,6 +15,12 @@ const cases: [string, Record<string, unknown>, RegExp][] = [
     { button: { factoryMs: 15000, stuckMs: 17000 } },
     /configuration key "button.stuckMs" = 17000: must be at least button.factoryMs \+ 5000 ms/,
   ],
+  // Node refuses such a server, so the daemon used to log "ready" with no API socket at all.
+  [
+    "a request timeout shorter than the headers timeout",
+    { api: { requestTimeoutMs: 1000 } },
+    /configuration key "api.requestTimeoutMs" = 1000: must be at least api.headersTimeoutMs \(5000\)/,
+  ],
 ];
 
 describe.concurrent("the daemon refuses a bad configuration", () => {
