@@ -1,5 +1,5 @@
 // The power-cut VM's one long-lived process (run by init.sh in the chroot of the host's / over
-// 9p). On the state disk (ext4 on /dev/vda, mounted at /tmp/pc) it starts the real bundled
+// 9p). On the state disk (ext4 on /dev/vda, mounted at /run/pc) it starts the real bundled
 // daemon on the simulated board, reports what survived the last cut (API and sqlite), then runs
 // one operation and announces it on the serial console so the host can cut the power during it.
 // Every line for the host starts with "PC " and carries JSON.
@@ -38,7 +38,7 @@ export interface Plan {
   daemonNodeArgs: string[];
 }
 
-const DISK = "/tmp/pc";
+const DISK = "/run/pc";
 const STATE = path.join(DISK, "state");
 const CONFIG = path.join(DISK, "config");
 const RECORDINGS = path.join(DISK, "recordings");
@@ -159,7 +159,7 @@ function readDb(): DbView {
 async function startDaemon(nodeArgs: string[]): Promise<DaemonProcess> {
   return spawnDaemon({
     nodeArgs,
-    baseDir: "/tmp/work",
+    baseDir: "/run/work",
     readyTimeoutMs: 180_000,
     config: {
       board: "sim",
