@@ -104,6 +104,17 @@ export class LoginGuard {
     if (rec) this.write(key, recordSuccess(rec));
   }
 
+  /**
+   * A new account under this name starts from zero: wrong logins for a name that had no account
+   * guarded nothing, and inheriting them locked out the owner who had just set the password
+   * (found by the power-cut rig; a stranger guessing "admin" before setup could do it on purpose).
+   * Called inside the transaction that inserts the account.
+   */
+  forget(key: string): void {
+    this.unsaved.delete(key);
+    this.repo.delete(key);
+  }
+
   /** Names whose counters live only in memory because the disk refused them. */
   get unsavedCount(): number {
     return this.unsaved.size;

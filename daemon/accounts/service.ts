@@ -175,6 +175,7 @@ export class AccountServiceImpl implements AccountService {
         createdAt: now,
         passwordChangedAt: now,
       });
+      this.d.guard.forget(loginKey(username));
     });
     this.d.gate.clear();
     // Acknowledged only once it is in the main database file and the marker knows an owner exists.

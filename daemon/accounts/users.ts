@@ -149,6 +149,7 @@ export class UserAdmin {
       if (this.d.store.getAccount(username))
         throw new ConflictError(`user "${username}" exists`, "user_exists");
       this.d.store.insertAccount(row);
+      this.d.guard.forget(loginKey(username));
     });
     this.core.committed();
     this.d.audit.record("user-created", { username, role, by: who.username });
