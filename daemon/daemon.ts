@@ -259,7 +259,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const status = accounts.status();
   firstBoot = status.state === "first-boot";
   controller.setIndicatorState({ firstBoot, fault: faults.list()[0]?.code ?? null });
-  // The thread pool exists by now (the store hashed once at open): keep it below the button.
+  // Helper threads that exist by now (fsync, V8) go below the button; the hash pool after warm-up.
   deprioritizeHelperThreads(log);
   controller.arm();
 
@@ -268,11 +268,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   notifier.startWatchdog();
   if (config.testing.stallOnSigusr2) installTestHooks(log);
   log.info({ apiSocket, state: status.state, generation: status.generation }, "recoveryd ready");
-  // READY does not need these, but a backup or mail right after start should not wait for them.
+  // READY does not need these, but a login, backup or mail right after start should not wait
+  // for them. The hash first (it creates the thread pool, which then goes below the button), the
+  // modules a moment later so that they do not compete with the first requests (issue 14).
   setImmediate(() => {
+    void opened?.warmUp().then(() => deprioritizeHelperThreads(log));
+  });
+  setTimeout(() => {
     warmAge();
     if (mail && config.mail) warmNodemailer();
-  });
+  }, 1000).unref();
 
   return {
     config,

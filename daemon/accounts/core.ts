@@ -27,7 +27,8 @@ export interface AccountServiceDeps {
   /** Null unless argon2.calibrate is on. */
   calibration: CalibrationResult | null;
   /** A hash of a random password at the current parameters: unknown names verify against it. */
-  dummyHash: Promise<string>;
+  /** The hash unknown names are verified against, made once on first call. */
+  dummyHash: () => Promise<string>;
   gate: SetupGate;
   guard: LoginGuard;
   config: Config;

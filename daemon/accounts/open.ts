@@ -57,6 +57,8 @@ export interface OpenedAccounts extends AccountService {
     setSetting(key: string, value: string): void;
   };
   stats(): AccountStats;
+  /** Work READY does not wait for (the unknown-name hash). */
+  warmUp(): Promise<void>;
   /** Resolves once the secure deletion after the last reset has run. */
   whenCompacted(): Promise<void>;
   readonly mailPort: MailAccountPort;
@@ -123,10 +125,16 @@ export async function openAccounts(opts: OpenAccountsOptions): Promise<OpenedAcc
       },
     });
     const hasher = new Argon2Hasher(params, limiter);
-    // Unknown names are verified against this, so they cost what a real account costs. Computed
-    // in the background: start-up does not wait ~25 ms for it, the first unknown name might.
-    const dummyHash = rawHash(randomBytes(24).toString("base64url"), params, randomBytes(32));
-    dummyHash.catch(() => {});
+    // Unknown names are verified against this, so they cost what a real account costs. Made on
+    // first need or by warmUp() after READY: start-up does not spend ~25-40 ms of a thread on it.
+    let dummy: Promise<string> | undefined;
+    const dummyHash = (): Promise<string> => {
+      if (!dummy) {
+        dummy = rawHash(randomBytes(24).toString("base64url"), params, randomBytes(32));
+        dummy.catch(() => {});
+      }
+      return dummy;
+    };
     const guard = new LoginGuard(
       store.lockout,
       rulesFromConfig(config.lockout),

@@ -67,6 +67,11 @@ export class AccountServiceImpl implements AccountService {
     return this.core.keyring.generation;
   }
 
+  /** Work READY does not wait for: the unknown-name hash, made now rather than at the first login. */
+  async warmUp(): Promise<void> {
+    await this.d.dummyHash().catch(() => {});
+  }
+
   /** Resolves once the secure deletion after the last reset has run. */
   whenCompacted(): Promise<void> {
     return this.core.compaction;

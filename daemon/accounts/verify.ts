@@ -26,7 +26,7 @@ export async function verifyGuarded(
   try {
     const { generation, pepper } = core.keyring;
     const account = d.store.getAccount(name);
-    const ok = await d.hasher.verify(account?.hash ?? (await d.dummyHash), password, pepper);
+    const ok = await d.hasher.verify(account?.hash ?? (await d.dummyHash()), password, pepper);
     core.ensureOpen();
     // Reset meanwhile: whatever was verified no longer exists. Not the caller's failure.
     if (generation !== core.keyring.generation) throw new InvalidCredentialsError();

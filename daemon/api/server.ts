@@ -1,6 +1,7 @@
 // The local API: HTTP/1.1 + JSON over a Unix socket (SPEC 8, 8.1). This file owns the
 // transport (socket, limits, timeouts, dispatch, error writing); routes live in routes/.
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import type { Socket } from "node:net";
 import type * as z from "zod";
 import type { Clock } from "../clock.js";
@@ -26,6 +27,10 @@ import { emptyBody } from "./schemas.js";
 import { checkSocketPath, listenOnSocket, parseMode, removeStaleSocket } from "./socket-file.js";
 import { parseTarget } from "./target.js";
 
+// Through require, not `import`: on Node 22+ the ES-module view of node:http reads every export,
+// and its lazy WebSocket/EventSource getters load undici: 80 ms of start-up on Node 24 (issue 14).
+const http = createRequire(import.meta.url)("node:http") as typeof import("node:http");
+
 export interface ApiServerOptions {
   socketPath: string;
   /** Octal file mode of the socket, e.g. "0660". */
@@ -39,7 +44,7 @@ export interface ApiServerOptions {
 export interface ApiServer {
   /** Stops accepting, ends event streams, lets in-flight calls finish (2 s at most). */
   close(): Promise<void>;
-  server: http.Server;
+  server: Server;
 }
 
 /** Request headers are small (a Bearer token at most); anything bigger is refused with 431. */
