@@ -14,6 +14,20 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * mkdir -p that reports why it failed: Node's recursive mkdir answers ENOENT on a read-only file
+ * system (it retries the parent, which exists), and ENOENT read as "a bug" became a 500 for a
+ * reset on a read-only state directory. A plain mkdir of the last part gives the real EROFS.
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    await mkdir(dir); // throws the real cause; succeeds only if someone made the parent meanwhile
+  }
+}
+
 export async function writeFileAtomic(
   file: string,
   data: string | Uint8Array,
@@ -22,7 +36,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const dir = path.dirname(file);
   // Our own state folders are made on demand; a destination someone else names is not.
-  if (opts.createDir !== false) await mkdir(dir, { recursive: true });
+  if (opts.createDir !== false) await ensureDir(dir);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     const fh = await open(tmp, "wx", mode);

@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiRequest } from "../../scripts/ctl/client.js";
 import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { type ArchiveKit, craftArchive } from "../helpers/backup-archives.js";
 import { type ConfigTree, makeConfigTree, snapshot, writeOwnerConfig } from "../helpers/backup-tree.js";
 
 const fixtures = path.join(repoRoot, "test/fixtures/recovery");
@@ -217,34 +218,14 @@ describe("configuration backup", () => {
     const flipped = Buffer.from(good);
     flipped[flipped.length - 40] = (flipped[flipped.length - 40] as number) ^ 0x01;
     // Hand-made archives that decrypt fine but must not be applied.
-    const crafted = (name: string, mutate: (m: Record<string, unknown>, stage: string) => string[]) => {
-      const stage = path.join(work, `crafted-${name}`);
-      mkdirSync(path.join(stage, "config", path.dirname(tree.network)), { recursive: true });
-      const text = '{"dhcp":true,"evil":1}';
-      writeFileSync(path.join(stage, "config", tree.network), text);
-      const m: Record<string, unknown> = {
-        type: "recoveryd-config-backup",
-        v: 1,
-        model: "NVR-8 KAT",
-        roots: [{ path: tree.network, kind: "file" }],
-        files: [
-          { path: tree.network, size: text.length, sha256: createHash("sha256").update(text).digest("hex") },
-        ],
-      };
-      const members = mutate(m, stage);
-      writeFileSync(path.join(stage, "manifest.json"), JSON.stringify(m));
-      const tarFile = path.join(work, `crafted-${name}.tar`);
-      execFileSync("tar", ["-cf", tarFile, "-C", stage, "manifest.json", ...members]);
-      const ageFile = `${tarFile}.age`;
-      execFileSync("age", [
-        "-r",
-        execFileSync("age-keygen", ["-y", path.join(work, "owner.key")], { encoding: "utf8" }).trim(),
-        "-o",
-        ageFile,
-        tarFile,
-      ]);
-      return ageFile;
+    const kit: ArchiveKit = {
+      work,
+      keyFile: path.join(work, "owner.key"),
+      network: tree.network,
+      model: "NVR-8 KAT",
     };
+    const crafted = (name: string, mutate: (m: Record<string, unknown>, stage: string) => string[]) =>
+      craftArchive(kit, name, mutate);
     const identity = readFileSync(path.join(work, "owner.key"), "utf8");
     const net = `config${tree.network}`;
     const cases: [string, Record<string, unknown>, string][] = [

@@ -10,7 +10,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SimClient } from "../../hal/sim/control-client.js";
 import { apiRequest, openEventStream, type StreamEvent } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, makeBaseDir, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { TestMounts } from "../helpers/mounts.js";
 
 const OWNER = { username: "owner", password: "violet tractor harbour 1987" };
 const config = {
@@ -28,20 +29,16 @@ function auditText(stateDir: string): string {
     .join("\n");
 }
 
-const mounts: string[] = [];
+const mounts = new TestMounts();
 const running: DaemonProcess[] = [];
 afterEach(async () => {
   for (const d of running.splice(0)) await d.stop("SIGKILL");
-  for (const m of mounts.splice(0)) execFileSync("umount", ["-l", m]);
+  mounts.releaseAll();
 });
 
-function tmpfs(dir: string, sizeKiB: number): void {
-  mkdirSync(dir, { recursive: true });
-  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeKiB}k,mode=0700`, "tmpfs", dir]);
-  mounts.push(dir);
-}
-const remountReadOnly = (dir: string) => execFileSync("mount", ["-o", "remount,ro", dir]);
-const remountWritable = (dir: string) => execFileSync("mount", ["-o", "remount,rw", dir]);
+const tmpfs = (dir: string, sizeKiB: number) => mounts.tmpfs(dir, sizeKiB);
+const remountReadOnly = (dir: string) => mounts.readOnly(dir);
+const remountWritable = (dir: string) => mounts.writable(dir);
 
 async function start(baseDir: string, env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
   const d = await spawnDaemon({ baseDir, config, env });
@@ -97,14 +94,7 @@ describe("degraded, not dead", () => {
     tmpfs(path.join(baseDir, "state"), 4096);
     await provisionedIn(baseDir);
     const d = await start(baseDir);
-    // Fill the disk to the last block.
-    try {
-      execFileSync("dd", ["if=/dev/zero", `of=${path.join(baseDir, "state", "filler")}`, "bs=64k"], {
-        stdio: "ignore",
-      });
-    } catch {
-      // dd stops with ENOSPC, which is the point.
-    }
+    mounts.fill(path.join(baseDir, "state", "filler"));
     const ok = await api(d, "POST", "/v1/login", OWNER);
     expect(ok.status).toBe(503);
     expect((ok.body as { error: { code: string } }).error.code).toBe("storage_full");
@@ -211,5 +201,31 @@ describe("degraded, not dead", () => {
     const fresh = await start(baseDir);
     expect(((await api(fresh, "GET", "/v1/status")).body as { state: string }).state).toBe("first-boot");
     expect((await api(fresh, "POST", "/v1/setup", OWNER)).status).toBe(201);
+  });
+  it("a state directory gone read-only under the running daemon: a remote reset is 503, and changes nothing", async () => {
+    // Found by the OpenAPI conformance test: the security-code reset answered 500 internal here.
+    const baseDir = makeBaseDir();
+    const state = tmpfs(path.join(baseDir, "state"), 4096);
+    const d = await spawnDaemon({
+      baseDir,
+      config: { ...config, setupWindow: { openAtBoot: true } },
+      env: { RECOVERYD_FACTORY: path.join(repoRoot, "test/fixtures/recovery/factory-data.json") },
+    });
+    running.push(d);
+    expect((await api(d, "POST", "/v1/setup", OWNER)).status).toBe(201);
+    mounts.readOnlyView(state);
+    const sticker = (
+      JSON.parse(
+        readFileSync(path.join(repoRoot, "test/fixtures/recovery/security-code-kat.json"), "utf8"),
+      ) as {
+        stickerText: string;
+      }
+    ).stickerText;
+    const r = await api(d, "POST", "/v1/recovery/security-code", { securityCode: sticker });
+    expect(r.status, JSON.stringify(r.body)).toBe(503);
+    expect((r.body as { error: { code: string } }).error.code).toBe("storage_unavailable");
+    expect((await api(d, "POST", "/v1/login", OWNER)).status).toBe(200);
+    const st = (await api(d, "GET", "/v1/status")).body as { state: string; generation: number };
+    expect(st).toMatchObject({ state: "provisioned", generation: 1 });
   });
 });

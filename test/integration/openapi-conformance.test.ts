@@ -4,12 +4,26 @@
 // code was seen (except the few listed in NOT_DRIVEN, each with the reason it cannot be driven
 // from here). Three daemons: with factory data, without (recovery 503), and with a mail relay.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD } from "../../daemon/api/openapi/operations.js";
-import { type DaemonProcess, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { MAX_LOG_N } from "../../daemon/backup/age.js";
+import { MAX_BACKUP_BYTES } from "../../daemon/backup/manifest.js";
+import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { craftArchive, identityOf, makeIdentity, withScryptWork } from "../helpers/backup-archives.js";
+import { makeConfigTree } from "../helpers/backup-tree.js";
+import { TestMounts } from "../helpers/mounts.js";
 import { codeIn, mailConfig, startRelay, type TestRelay } from "../helpers/smtp.js";
 import { fixtures, spawnWithFactory, vendorCode } from "./support/adversary.js";
 import { checkedApi, OpenApiChecker, rawCall } from "./support/openapi-check.js";
@@ -17,29 +31,9 @@ import { checkedApi, OpenApiChecker, rawCall } from "./support/openapi-check.js"
 /** Documented codes this test cannot provoke from outside, and why (each is tested elsewhere or is a bug). */
 const NOT_DRIVEN: Record<string, string> = {
   "* 500 internal": "only a bug answers 500",
-  "* 503 store_unavailable": "needs a corrupt credential store (test/integration/degraded.test.ts)",
-  "* 503 storage_full": "needs a full disk (test/integration/store-fault.test.ts)",
-  "* 503 storage_unavailable": "needs a read-only disk (test/integration/store-fault.test.ts)",
-  "* 400 bad_request": "Node's HTTP parser refuses malformed requests before the daemon sees them",
   "POST /v1/recovery/challenge 429 challenges_full":
     "needs more live challenges than the rate limit allows in a test's time",
   "POST /v1/recovery/forgot/confirm 409 credentials_reset": "a race between a reset and the confirm",
-  "POST /v1/backup 400 backup_unsafe_entry": "needs a device or link in a configured restore path",
-  "POST /v1/backup 400 backup_credential_path": "needs a configuration that backs up the credential store",
-  "POST /v1/backup 400 backup_too_large": "needs configuration files over the size cap",
-  "POST /v1/backup/restore 400 backup_manifest_invalid":
-    "needs a hand-crafted age archive (test/integration/backup.test.ts)",
-  "POST /v1/backup/restore 400 backup_version_unsupported": "needs a hand-crafted age archive",
-  "POST /v1/backup/restore 400 backup_model_mismatch": "needs a backup from another model",
-  "POST /v1/backup/restore 400 backup_credential_path": "needs a hand-crafted age archive",
-  "POST /v1/backup/restore 400 backup_unknown_path": "needs a hand-crafted age archive",
-  "POST /v1/backup/restore 400 backup_unsafe_entry": "needs a hand-crafted age archive",
-  "POST /v1/backup/restore 400 backup_hash_mismatch": "needs a hand-crafted age archive",
-  "POST /v1/backup/restore 400 backup_too_large": "needs an archive over the size cap",
-  "POST /v1/backup 409 backup_busy": "needs two backups racing",
-  "POST /v1/backup 400 backup_io":
-    "found while writing this test: an unwritable `to` answers 500 (below a file) or never answers (/proc); see note-15",
-  "POST /v1/backup/restore 409 backup_busy": "needs two backups racing",
 };
 
 const KEY = path.join(fixtures, "vendor-key-7.private.json");
@@ -47,6 +41,7 @@ const sticker = (
   JSON.parse(readFileSync(path.join(fixtures, "security-code-kat.json"), "utf8")) as { stickerText: string }
 ).stickerText;
 const checker = new OpenApiChecker();
+const mounts = new TestMounts();
 const daemons: DaemonProcess[] = [];
 let relay: TestRelay | undefined;
 
@@ -58,6 +53,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const d of daemons) await d.stop();
+  mounts.releaseAll();
   await relay?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
@@ -289,6 +285,133 @@ describe("OpenAPI conformance over the real socket", { timeout: 300_000 }, () =>
     await call("POST", "/v1/recovery/security-code", checker.example("POST", "/v1/recovery/security-code"));
   });
 
+  it("a recorder with configuration to back up: every export and restore refusal", async () => {
+    const root = path.join(repoRootTmp(), "backup-device");
+    const tree = makeConfigTree(root);
+    const work = path.join(root, "work");
+    mkdirSync(work, { recursive: true });
+    const d = await spawnWithFactory({ config: tree.config });
+    daemons.push(d);
+    const call = checkedApi(checker, d.apiSocket);
+    const admin = { username: "owner", password: PASSWORD };
+    await call("POST", "/v1/setup", admin);
+    const owner = tokenOf(await call("POST", "/v1/login", admin));
+    const passphrase = "correct horse battery staple 16";
+
+    // Two at once: one of them finds the other running (the passphrase's scrypt takes a while).
+    // Up to three rounds, for a machine so loaded that the first ends before the second arrives.
+    const good = path.join(work, "good.age");
+    for (let round = 0; round < 3; round++) {
+      const exports = await Promise.all([
+        call("POST", "/v1/backup", { passphrase, to: good }, owner),
+        call("POST", "/v1/backup", { passphrase, to: path.join(work, `second-${round}.age`) }, owner),
+      ]);
+      const restores = await Promise.all([
+        call("POST", "/v1/backup/restore", { file: good, passphrase }, owner),
+        call("POST", "/v1/backup/restore", { file: good, passphrase }, owner),
+      ]);
+      if ([...exports, ...restores].filter((r) => r.status === 409).length === 2) break;
+    }
+    // A destination below a file cannot be written.
+    await call("POST", "/v1/backup", { passphrase, to: path.join(tree.network, "x.age") }, owner);
+
+    // Export refusals: a FIFO in a restore path, then more bytes than the cap (a sparse file).
+    const fifo = path.join(tree.schedule, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    await call("POST", "/v1/backup", { passphrase, to: path.join(work, "fifo.age") }, owner);
+    rmSync(fifo);
+    const big = path.join(tree.schedule, "huge.bin");
+    writeFileSync(big, "");
+    truncateSync(big, MAX_BACKUP_BYTES + 1);
+    await call("POST", "/v1/backup", { passphrase, to: path.join(work, "big.age") }, owner);
+    rmSync(big);
+
+    // Restore refusals: archives made with tar and the age CLI, each wrong in one way.
+    const kit = { work, keyFile: makeIdentity(work), network: tree.network, model: "NVR-8 KAT" };
+    const identity = identityOf(kit);
+    const restore = (file: string) => call("POST", "/v1/backup/restore", { file, identity }, owner);
+    await restore(craftArchive(kit, "order", undefined, { manifestFirst: false }));
+    await restore(
+      craftArchive(kit, "version", (m, _s, net) => {
+        m.v = 2;
+        return [net];
+      }),
+    );
+    await restore(
+      craftArchive(kit, "model", (m, _s, net) => {
+        m.model = "NVR-16 OTHER";
+        return [net];
+      }),
+    );
+    await restore(
+      craftArchive(kit, "hash", (m, _s, net) => {
+        ((m.files as { sha256: string }[])[0] as { sha256: string }).sha256 = "0".repeat(64);
+        return [net];
+      }),
+    );
+    await restore(
+      craftArchive(kit, "cred", (m, stage, net) => {
+        const db = path.join(d.stateDir, "credentials.db");
+        mkdirSync(path.join(stage, "config", d.stateDir), { recursive: true });
+        writeFileSync(path.join(stage, "config", db), "x");
+        (m.roots as unknown[]).push({ path: db, kind: "file" });
+        return [net, `config${db}`];
+      }),
+    );
+    await restore(
+      craftArchive(kit, "link", (_m, stage, net) => {
+        symlinkSync("/etc/passwd", path.join(stage, "config", tree.schedule));
+        return [net, `config${tree.schedule}`];
+      }),
+    );
+    await restore(
+      craftArchive(kit, "unknown", (_m, stage, net) => {
+        mkdirSync(path.join(stage, "config/etc/shadow.d"), { recursive: true });
+        writeFileSync(path.join(stage, "config/etc/shadow.d/x"), "x");
+        return [net, "config/etc/shadow.d/x"];
+      }),
+    );
+    const costly = withScryptWork(good, MAX_LOG_N + 4, path.join(work, "costly.age"));
+    await call("POST", "/v1/backup/restore", { file: costly, passphrase }, owner);
+
+    // The factory data inside a restore path: an export would carry a credential.
+    const inside = path.join(tree.schedule, "factory-data.json");
+    copyFileSync(path.join(fixtures, "factory-data.json"), inside);
+    const d2 = await spawnWithFactory({ config: tree.config, env: { RECOVERYD_FACTORY: inside } });
+    daemons.push(d2);
+    const call2 = checkedApi(checker, d2.apiSocket);
+    await call2("POST", "/v1/setup", admin);
+    const owner2 = tokenOf(await call2("POST", "/v1/login", admin));
+    await call2("POST", "/v1/backup", { passphrase, to: path.join(work, "cred.age") }, owner2);
+  });
+
+  it("a recorder whose store is broken, full or read-only: the 503 codes", async () => {
+    const corrupt = makeBaseDir();
+    mkdirSync(path.join(corrupt, "state"), { recursive: true });
+    writeFileSync(path.join(corrupt, "state", "credentials.db"), Buffer.alloc(8192, 0x5a));
+    const broken = await spawnDaemon({ baseDir: corrupt });
+    daemons.push(broken);
+    await checkedApi(checker, broken.apiSocket)("POST", "/v1/setup", {
+      username: "owner",
+      password: PASSWORD,
+    });
+
+    const base = makeBaseDir();
+    const state = mounts.tmpfs(path.join(base, "state"), 4096);
+    const d = await spawnWithFactory({ baseDir: base });
+    daemons.push(d);
+    const call = checkedApi(checker, d.apiSocket);
+    const admin = { username: "owner", password: PASSWORD };
+    await call("POST", "/v1/setup", admin);
+    const owner = tokenOf(await call("POST", "/v1/login", admin));
+    mounts.fill(path.join(state, "filler"));
+    await call("POST", "/v1/login", admin);
+    rmSync(path.join(state, "filler"));
+    // Read-only under the running daemon: a security-code reset must write a new pepper file.
+    mounts.readOnlyView(state);
+    await call("POST", "/v1/recovery/security-code", { securityCode: sticker });
+  });
+
   it("every example was sent, every answer matched the document, every documented code was seen", () => {
     expect(checker.problems).toEqual([]);
     expect(checker.operationsWithExamples().filter((o) => !checker.examplesSent.has(o))).toEqual([]);
@@ -348,6 +471,8 @@ async function commonErrors(socketPath: string): Promise<void> {
     post("/v1/login", "Content-Type: application/json\r\n", JSON.stringify({ username: "x".repeat(20_000) })),
   );
   await send("GET", "/v1/nowhere", "GET /v1/nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+  // A header line without a colon: Node's parser refuses it and the daemon answers for it.
+  await send("GET", "/v1/status", "GET /v1/status HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n");
   await send("DELETE", "/v1/status", "DELETE /v1/status HTTP/1.1\r\nHost: x\r\n\r\n");
   await send("GET", "/v1/st%zzatus", "GET /v1/st%zzatus HTTP/1.1\r\nHost: x\r\n\r\n");
   await send("GET", "/v1/status", "GET /v1/status?nope=1 HTTP/1.1\r\nHost: x\r\n\r\n");
