@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD } from "../../daemon/api/openapi/operations.js";
 import { MAX_LOG_N } from "../../daemon/backup/age.js";
 import { MAX_BACKUP_BYTES } from "../../daemon/backup/manifest.js";
+import { SimClient } from "../../hal/sim/control-client.js";
 import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
 import { craftArchive, identityOf, makeIdentity, withScryptWork } from "../helpers/backup-archives.js";
 import { makeConfigTree } from "../helpers/backup-tree.js";
@@ -31,9 +32,6 @@ import { checkedApi, OpenApiChecker, rawCall } from "./support/openapi-check.js"
 /** Documented codes this test cannot provoke from outside, and why (each is tested elsewhere or is a bug). */
 const NOT_DRIVEN: Record<string, string> = {
   "* 500 internal": "only a bug answers 500",
-  "POST /v1/recovery/challenge 429 challenges_full":
-    "needs more live challenges than the rate limit allows in a test's time",
-  "POST /v1/recovery/forgot/confirm 409 credentials_reset": "a race between a reset and the confirm",
 };
 
 const KEY = path.join(fixtures, "vendor-key-7.private.json");
@@ -219,6 +217,13 @@ describe("OpenAPI conformance over the real socket", { timeout: 300_000 }, () =>
 
     await eventStreams(d.apiSocket);
     await commonErrors(d.apiSocket);
+
+    // Eight live challenges at most (one a second here): the ninth waits for the oldest to expire.
+    for (let i = 0; i < 12; i++) {
+      await new Promise((r) => setTimeout(r, 1050));
+      const r = await call("POST", "/v1/recovery/challenge");
+      if ((r.body as { error?: { code: string } }).error?.code === "challenges_full") break;
+    }
   });
 
   it("a recorder without factory data: every recovery path answers 409 recovery_refused (unavailable)", async () => {
@@ -410,6 +415,75 @@ describe("OpenAPI conformance over the real socket", { timeout: 300_000 }, () =>
     // Read-only under the running daemon: a security-code reset must write a new pepper file.
     mounts.readOnlyView(state);
     await call("POST", "/v1/recovery/security-code", { securityCode: sticker });
+  });
+
+  it("a reset that lands while a forgot-password confirm is hashing: 409 credentials_reset", async () => {
+    if (!relay) throw new Error("no relay");
+    // Slow hashes (about 2 s here) and a short credential tier, so the button's reset lands
+    // while the confirm's new hash is computed.
+    const d = await spawnWithFactory({
+      config: {
+        mail: mailConfig(relay),
+        argon2: { memoryKiB: 262144, timeCost: 8 },
+        button: { shortMaxMs: 1000, credentialMs: 3000, factoryMs: 8000, stuckMs: 13000 },
+      },
+    });
+    daemons.push(d);
+    const call = checkedApi(checker, d.apiSocket);
+    const admin = { username: "owner", password: PASSWORD };
+    await call("POST", "/v1/setup", admin);
+    const owner = tokenOf(await call("POST", "/v1/login", admin));
+    const address = "race@home.example.test";
+    const since = relay.messages.length;
+    await call("POST", "/v1/account/email", { email: address, password: PASSWORD }, owner);
+    const verify = await relay.waitFor(
+      (m) => (relay?.messages.indexOf(m) ?? 0) >= since && m.to.includes(address),
+    );
+    await call("POST", "/v1/account/email/verify", { code: codeIn(verify) }, owner);
+    const sim = await SimClient.connect(d.simSocket, { timeoutMs: 60_000 });
+    try {
+      for (
+        let round = 0;
+        round < 3 && !checker.seen.has("POST /v1/recovery/forgot/confirm 409 credentials_reset");
+        round++
+      ) {
+        if (round > 0) {
+          // The last round's reset left first boot: own the recorder again, with the address.
+          await call("POST", "/v1/setup", admin);
+          const again = tokenOf(await call("POST", "/v1/login", admin));
+          const n = relay.messages.length;
+          await call("POST", "/v1/account/email", { email: address, password: PASSWORD }, again);
+          const v = await relay.waitFor(
+            (m) => (relay?.messages.indexOf(m) ?? 0) >= n && m.to.includes(address),
+          );
+          await call("POST", "/v1/account/email/verify", { code: codeIn(v) }, again);
+        }
+        const before = relay.messages.length;
+        await call("POST", "/v1/recovery/forgot", { username: "owner" });
+        const mail = await relay.waitFor(
+          (m) => (relay?.messages.indexOf(m) ?? 0) >= before && /reset code/.test(m.headers.subject ?? ""),
+        );
+        await sim.down();
+        await new Promise((r) => setTimeout(r, 3300));
+        const confirm = call("POST", "/v1/recovery/forgot/confirm", {
+          username: "owner",
+          code: codeIn(mail),
+          newPassword: `copper lantern meadow ${2031 + round}`,
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        await sim.up();
+        await confirm;
+        // The reset itself, before the next round.
+        for (
+          let i = 0;
+          i < 100 && ((await call("GET", "/v1/status")).body as { state: string }).state !== "first-boot";
+          i++
+        )
+          await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await sim.close();
+    }
   });
 
   it("every example was sent, every answer matched the document, every documented code was seen", () => {
