@@ -8,10 +8,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadConfigFile, parseConfig } from "../daemon/config/load.js";
 import type { Config } from "../daemon/config/schema.js";
+import { cardText, fmt } from "../daemon/press/tier-words.js";
 import { holdingLed, TIER_ORDER, type Tier, tierBuzzer, tierStartMs } from "../daemon/press/tiers.js";
 import { BUZZER_WAVES, LED_WAVES, type Step } from "../hal/patterns.js";
 import type { LedPattern } from "../hal/ports.js";
-import { fmt, releaseText } from "./field-card-text.js";
 
 export { fmt };
 
@@ -49,7 +49,7 @@ export function tierRows(cfg: Config): TierRow[] {
       to: next ? tierStartMs(next, b) : null,
       led: led ? LED_WAVES[led].description : "unchanged",
       buzzer: sound ? `${BUZZER_WAVES[sound].description} at ${fmt(tierStartMs(tier, b))}` : "—",
-      release: releaseText(tier, words),
+      release: cardText(tier, words),
       color: colors[tier],
     };
   });

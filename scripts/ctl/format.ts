@@ -1,43 +1,9 @@
 // Human output: the status summary and one line per daemon event.
+import { CONFIRM_END, briefText as releaseText } from "../../daemon/press/tier-words.js";
 import type { StreamEvent } from "./client.js";
 
-/** What releasing the button in a tier does (SPEC 3), for the live feedback. */
-export const RELEASE_NOW: Record<string, string> = {
-  short: "show status (reopens the setup window in first-boot)",
-  dead: "nothing",
-  credential: "credential reset",
-  factory: "factory reset (after a confirming short press)",
-  stuck: "nothing: held too long, treated as stuck",
-};
-
-/** How a confirm wait ended, in words (issue 15): one table for the CLI. */
-export const CONFIRM_END: Record<string, string> = {
-  confirmed: "confirmed, {action} started",
-  timeout: "no confirming press in time: nothing done",
-  "other-press": "cancelled: that press was too long to confirm, nothing done",
-  "line-fault": "cancelled: the button line failed, nothing done",
-};
-
-/**
- * While a reset waits for its confirming short press, releasing means something else (issue 15):
- * the short tier confirms, and any longer press cancels the wait before its own tier applies.
- */
-export const RELEASE_NOW_CONFIRMING: Record<string, string> = {
-  short: "confirm the {action}",
-  dead: "cancel the {action}: too long to confirm, nothing done",
-  credential: "cancel the {action}, then credential reset",
-  factory: "cancel the {action}, then arm a new factory reset",
-  stuck: "cancel the {action}: held too long, nothing done",
-};
-
-/** `pending` names what a confirm wait is open for ("factory-reset", "pending reset"), if any. */
-export function releaseText(tier: string, pending?: string | null): string {
-  if (pending) {
-    const text = RELEASE_NOW_CONFIRMING[tier];
-    if (text) return text.replace("{action}", pending.replace("-", " "));
-  }
-  return RELEASE_NOW[tier] ?? tier;
-}
+/** What releasing now does, from the one table the field card uses too. */
+export { releaseText };
 
 interface StatusBody {
   state?: string;

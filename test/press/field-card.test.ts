@@ -39,7 +39,7 @@ describe("field card", () => {
 
   it("lists the gesture table and every LED and buzzer pattern with its rate", () => {
     const md = renderFieldCardMarkdown(cfg);
-    expect(md).toContain("| less than 2 s | unchanged | — | short press");
+    expect(md).toContain("| less than 2 s | unchanged | — | show status");
     expect(md).toContain(
       "| 5 s to 15 s | slow blink, 1 per second (1 Hz) | 1 short beep at 5 s | credential reset",
     );

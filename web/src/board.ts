@@ -1,11 +1,12 @@
 // The virtual board page for QA: presses the simulated board's button through /sim/ (the dev
 // server's bridge to the board's control socket, scripts/web/sim-bridge.ts) and draws the LED,
 // buzzer, tier and state from the daemon's event stream, with the firmware's own pattern table
-// (hal/patterns.ts) and the field card's words (scripts/field-card-text.ts).
+// (hal/patterns.ts) and the field card's words (daemon/press/tier-words.ts).
+
+import { cardText } from "../../daemon/press/tier-words.js";
 import type { Tier } from "../../daemon/press/tiers.js";
 import { BUZZER_WAVES, LED_WAVES, type Step } from "../../hal/patterns.js";
 import type { BuzzerPattern, LedPattern } from "../../hal/ports.js";
-import { releaseText } from "../../scripts/field-card-text.js";
 import { events } from "./api.js";
 import { $, show } from "./dom.js";
 
@@ -96,7 +97,7 @@ function playBuzzer(pattern: string): void {
 
 function showTier(tier: string): void {
   $("tier").textContent = tier;
-  $("release-does").textContent = releaseText(tier as Tier, WORDS);
+  $("release-does").textContent = cardText(tier as Tier, WORDS);
 }
 
 function wire(): void {
