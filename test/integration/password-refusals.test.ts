@@ -20,6 +20,13 @@ const REFUSED = [
     message: passwordRefusal("too_short", { limit: 15, length: 7 }),
   },
   { password: "passwordpassword", reason: "vendor_default", message: passwordRefusal("vendor_default") },
+  // Longer than the body schema's cap once was: a pasted 2000-character password got a bare
+  // 400 invalid_request instead of the policy's words.
+  {
+    password: "lantern ".repeat(250),
+    reason: "too_long",
+    message: passwordRefusal("too_long", { limit: 256, length: 2000 }),
+  },
 ] as const;
 
 let relay: TestRelay;

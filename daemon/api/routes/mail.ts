@@ -4,7 +4,7 @@ import { ServiceUnavailableError } from "../api-errors.js";
 import { requireAdmin } from "../auth.js";
 import type { MailApi } from "../deps-extra.js";
 import type { Route, RouteContext } from "../router.js";
-import { passwordSchema, usernameSchema } from "../schemas.js";
+import { newPasswordSchema, passwordSchema, usernameSchema } from "../schemas.js";
 
 export const emailBody = z.strictObject({ email: z.string().min(3).max(254), password: passwordSchema });
 export const codeBody = z.strictObject({ code: z.string().min(1).max(64) });
@@ -12,7 +12,7 @@ export const forgotBody = z.strictObject({ username: usernameSchema });
 export const confirmBody = z.strictObject({
   username: usernameSchema,
   code: z.string().min(1).max(64),
-  newPassword: passwordSchema,
+  newPassword: newPasswordSchema,
 });
 
 function mailOf(ctx: RouteContext): MailApi {
