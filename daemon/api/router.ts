@@ -41,8 +41,18 @@ export interface Route {
   /** e.g. "/v1/users/:name" */
   path: string;
   methods: Partial<Record<Method, Handler>>;
-  /** Query parameters the route reads; any other one is refused with 400. */
-  query?: readonly string[];
+  /**
+   * Query parameters the route reads, for all its methods or per method; any other one is
+   * refused with 400 (a parameter one method reads is no silent no-op on another).
+   */
+  query?: readonly string[] | Partial<Record<Method, readonly string[]>>;
+}
+
+/** The query parameters `method` of `route` accepts. */
+export function queryOf(route: Route, method: Method): readonly string[] {
+  const q = route.query;
+  if (!q) return [];
+  return Array.isArray(q) ? q : ((q as Partial<Record<Method, readonly string[]>>)[method] ?? []);
 }
 
 export type RouteMatch =
@@ -62,7 +72,7 @@ export class Router {
       const params = matchParts(parts, segments);
       if (!params) continue;
       const handler = Object.hasOwn(route.methods, method) ? route.methods[method as Method] : undefined;
-      if (handler) return { kind: "found", handler, params, query: route.query ?? [] };
+      if (handler) return { kind: "found", handler, params, query: queryOf(route, method as Method) };
       return { kind: "method", allow: Object.keys(route.methods) as Method[] };
     }
     return { kind: "none" };

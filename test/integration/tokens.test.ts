@@ -92,6 +92,14 @@ describe("API tokens", () => {
     await api("DELETE", `/v1/tokens/${t.id}`, undefined, session);
   });
 
+  it("POST /v1/tokens refuses ?user= (it cannot make a token for someone else) instead of ignoring it", async () => {
+    const r = await api("POST", "/v1/tokens?user=viewer1", { name: "for-someone" }, session);
+    expect(r.status, JSON.stringify(r.body)).toBe(400);
+    expect(r.body).toMatchObject({ error: { code: "invalid_query" } });
+    const list = (await api("GET", "/v1/tokens", undefined, session)).body as { tokens: { name: string }[] };
+    expect(list.tokens.map((t) => t.name)).not.toContain("for-someone");
+  });
+
   it("refuses a lifetime over the maximum and tokens over the cap", async () => {
     const long = await create("forever", 3650);
     expect(long.status).toBe(400);

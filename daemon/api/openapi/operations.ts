@@ -193,14 +193,6 @@ export const OPERATIONS: readonly Operation[] = [
     auth: "admin",
     body: createTokenBody,
     example: { name: "nvr-web", ttlDays: 30 },
-    // The router's query allow-list is per path: POST accepts `user` too and ignores it.
-    query: [
-      {
-        name: "user",
-        description: "accepted and ignored: the token is the caller's own",
-        schema: { type: "string" },
-      },
-    ],
     success: { status: 201, schema: bodies.createdToken, description: "the token; its secret is shown once" },
     errors: { 400: ["invalid_request"], ...admin, 409: ["token_limit"] },
   },

@@ -35,7 +35,8 @@ export function userRoutes(): Route[] {
     },
     {
       path: "/v1/tokens",
-      query: ["user"],
+      // ?user= filters the list; a token is always the caller's own.
+      query: { GET: ["user"] },
       methods: {
         GET: async (ctx) => {
           const who = authenticate(ctx.deps.accounts, ctx.req);

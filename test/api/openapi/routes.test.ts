@@ -2,6 +2,7 @@
 // operation is a route: the OpenAPI document cannot drift from the code in either direction.
 import { describe, expect, it } from "vitest";
 import { buildOpenApi } from "../../../daemon/api/openapi/document.js";
+import { type Method, queryOf } from "../../../daemon/api/router.js";
 import { EventStreams } from "../../../daemon/api/routes/events.js";
 import { allRoutes } from "../../../daemon/api/routes.js";
 
@@ -49,7 +50,7 @@ describe("route table", () => {
           .filter((p) => p.in === "query")
           .map((p) => p.name)
           .sort();
-        expect(documented, `${method} ${path}`).toEqual([...(route.query ?? [])].sort());
+        expect(documented, `${method} ${path}`).toEqual([...queryOf(route, method as Method)].sort());
       }
     }
   });
