@@ -34,6 +34,8 @@ const { values } = parseArgs({
     "max-growth": { type: "string" }, // MiB of RSS from the end of warm-up to the end
     out: { type: "string" },
     "malloc-arena-max": { type: "string", default: "1" }, // as the unit runs it; "" = glibc default
+    // A Node/V8 flag for the daemon, e.g. --node-flag=--max-semi-space-size=1 (repeatable).
+    "node-flag": { type: "string", multiple: true },
     // Heap snapshots (node --heapsnapshot-signal) at the end of warm-up and at the end, moved into
     // this folder, to compare what the JS heap retains.
     snapshots: { type: "string" },
@@ -76,6 +78,7 @@ async function main(): Promise<number> {
       "--import",
       path.join(repoRoot, "scripts", "soak", "probe.mjs"),
       ...(values.snapshots ? ["--heapsnapshot-signal=SIGUSR2"] : []),
+      ...(values["node-flag"] ?? []),
     ],
     env,
   });
