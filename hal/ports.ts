@@ -26,6 +26,13 @@ export interface ButtonPort {
    * it was in flight. Absent (0) for back ends that stamp on delivery.
    */
   readonly deliveryLagMs?: number;
+  /**
+   * Calls back with a time up to which every edge has been delivered (a watermark on the edges'
+   * clock), after delivering any still in flight; null when the line failed meanwhile. The press
+   * controller waits for it before it lets a tier deadline pass, so an edge held up anywhere
+   * between the kernel and the event loop cannot be overtaken by the deadline it came before.
+   */
+  sync?(done: (watermarkMs: number | null) => void): void;
 }
 
 export type LedPattern =

@@ -37,6 +37,8 @@ export class PressController {
   private indicator: IndicatorState = { ...initialIndicator };
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerAt: number | null = null;
+  /** A deadline is due and the board's sync is outstanding: the engine waits for its watermark. */
+  private syncing = false;
   private shownLed: LedPattern | null = null;
   private shownFault: string | null = null;
   private stuck = false;
@@ -145,8 +147,29 @@ export class PressController {
     this.timer = null;
     this.timerAt = null;
     if (this.closed) return;
+    const now = this.opts.clock.monotonic();
+    const due = this.engine.nextDeadline();
+    const { button } = this.opts.board;
+    if (button.sync && due !== null && due <= now - this.lagMs) {
+      if (this.syncing) {
+        this.refresh(); // an indicator deadline while the sync is out
+        return;
+      }
+      // The board may hold edges stamped before the deadline (a starved helper, a busy loop): the
+      // engine passes the deadline only once the board says every earlier edge is delivered.
+      this.syncing = true;
+      button.sync((watermark) => {
+        this.syncing = false;
+        if (this.closed) return;
+        // null: the line failed and its fault path aborted the press; else tick up to the watermark.
+        if (watermark === null) this.refresh();
+        else this.run(this.engine.tick(Math.min(watermark, this.opts.clock.monotonic()) - this.lagMs));
+      });
+      this.refresh(); // indicator deadlines (the done flash) do not wait for the sync
+      return;
+    }
     // The engine only sees time up to now - lag: an edge still in flight may be stamped earlier.
-    this.run(this.engine.tick(this.opts.clock.monotonic() - this.lagMs));
+    this.run(this.engine.tick(now - this.lagMs));
   }
 
   private run(effects: Effect[]): void {
@@ -260,7 +283,7 @@ export class PressController {
   private schedule(now: number): void {
     const engineAt = this.engine.nextDeadline();
     const candidates = [
-      engineAt === null ? null : engineAt + this.lagMs,
+      engineAt === null || this.syncing ? null : engineAt + this.lagMs,
       indicatorDeadline(this.indicator, now),
     ];
     let next: number | null = null;

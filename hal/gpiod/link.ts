@@ -27,6 +27,8 @@ export interface LinkOffsets {
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 10_000;
+/** A helper that leaves a sync unanswered this long is wedged: killed and restarted (a line fault). */
+export const SYNC_TIMEOUT_MS = 3000;
 
 export class HelperLink {
   private child: ChildProcess | null = null;
@@ -37,6 +39,8 @@ export class HelperLink {
   offsets: LinkOffsets | null = null;
   /** Output levels wanted (offset -> on), re-applied after every restart. */
   private readonly outputs = new Map<number, boolean>();
+  private nextSyncId = 1;
+  private readonly syncs = new Map<number, { done: (ns: bigint | null) => void; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly helper: string,
@@ -76,6 +80,35 @@ export class HelperLink {
   set(offset: number, on: boolean): void {
     this.outputs.set(offset, on);
     if (this.up) this.child?.stdin?.write(`set ${offset} ${on ? 1 : 0}\n`);
+  }
+
+  /**
+   * Asks the helper to pass on every edge the kernel has queued: `done` gets the helper's clock
+   * reading taken before it looked (every edge stamped earlier has then been delivered), null when
+   * the helper died first. A helper that is down holds nothing back: answered with `nowNs`.
+   */
+  sync(nowNs: () => bigint, done: (ns: bigint | null) => void): void {
+    const stdin = this.child?.stdin;
+    if (!this.up || !stdin) {
+      done(nowNs());
+      return;
+    }
+    const id = this.nextSyncId++;
+    const timer = setTimeout(() => {
+      this.log.error({ timeoutMs: SYNC_TIMEOUT_MS }, "GPIO helper does not answer: restarting it");
+      this.child?.kill("SIGKILL");
+    }, SYNC_TIMEOUT_MS);
+    timer.unref?.();
+    this.syncs.set(id, { done, timer });
+    stdin.write(`sync ${id}\n`);
+  }
+
+  private dropSyncs(): void {
+    for (const { done, timer } of this.syncs.values()) {
+      clearTimeout(timer);
+      done(null);
+    }
+    this.syncs.clear();
   }
 
   async close(): Promise<void> {
@@ -136,6 +169,13 @@ export class HelperLink {
       const [kind, a, b2, c] = line.split(" ");
       if (kind === "edge" && Number(b2) === o.button && c !== undefined) {
         this.events.onEdge(a === "1", BigInt(c));
+      } else if (kind === "synced" && c === undefined && b2 !== undefined) {
+        const pending = this.syncs.get(Number(a));
+        if (pending) {
+          this.syncs.delete(Number(a));
+          clearTimeout(pending.timer);
+          pending.done(BigInt(b2));
+        }
       } else if (kind === "ready") {
         this.up = true;
         this.retryMs = FIRST_RETRY_MS;
@@ -151,9 +191,10 @@ export class HelperLink {
     child.on("exit", (code, signal) => {
       if (this.child === child) this.child = null;
       this.up = false;
-      if (this.closed) return;
+      if (this.closed) return this.dropSyncs();
       const why = lastError || `exited (${code ?? signal})`;
       this.failed(new GpioError(`GPIO ${o.chip} line ${o.button}: ${why}`), onDown);
+      this.dropSyncs(); // after the fault: the press in progress is aborted, not timed
     });
   }
 

@@ -13,7 +13,9 @@
  *     requests every line in ONE request (button as input with both edges, outputs at their
  *     "off" level), prints "ready <level>" (logical level of the button), then one line per edge:
  *     "edge <1 pressed|0 released> <offset> <timestamp ns, CLOCK_MONOTONIC> <seqno>".
- *     Reads "set <offset> <0|1>" and "get" (answered "level <0|1>") on stdin.
+ *     Reads "set <offset> <0|1>", "get" (answered "level <0|1>") and "sync <id>" on stdin. A sync
+ *     reads the clock, then prints every event the kernel has queued, then "synced <id> <ns>":
+ *     the daemon then knows every edge stamped before <ns> has reached it.
  *     Any failure: "error <errno> <what>" on stdout, exit 1. EOF on stdin: exit 0.
  */
 #define _GNU_SOURCE
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 static int fail(const char *what) {
@@ -75,8 +78,35 @@ static int index_of(unsigned offset) {
   return -1;
 }
 
+/* Prints every event queued on the request; returns once none is. */
+static int print_events(void) {
+  for (;;) {
+    struct pollfd p = {.fd = req.fd, .events = POLLIN};
+    int n = poll(&p, 1, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("poll events");
+    }
+    if (n == 0) return 0;
+    if (p.revents & (POLLERR | POLLHUP)) {
+      errno = ENODEV;
+      return fail("button line gone");
+    }
+    struct gpio_v2_line_event ev[16];
+    ssize_t r = read(req.fd, ev, sizeof ev);
+    if (r < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return fail("read events");
+    }
+    for (ssize_t i = 0; i < r / (ssize_t)sizeof ev[0]; i++)
+      printf("edge %d %u %llu %u\n", ev[i].id == GPIO_V2_LINE_EVENT_RISING_EDGE ? 1 : 0, ev[i].offset,
+             (unsigned long long)ev[i].timestamp_ns, ev[i].seqno);
+    fflush(stdout);
+  }
+}
+
 static int command(char *line) {
-  unsigned offset, value;
+  unsigned offset, value, id;
   if (sscanf(line, "set %u %u", &offset, &value) == 2) {
     int i = index_of(offset);
     if (i <= 0) return 0; /* unknown line or the button: ignored */
@@ -86,6 +116,12 @@ static int command(char *line) {
     struct gpio_v2_line_values v = {.bits = 0, .mask = 1};
     if (ioctl(req.fd, GPIO_V2_LINE_GET_VALUES_IOCTL, &v) < 0) return fail("get");
     printf("level %u\n", (unsigned)(v.bits & 1));
+    fflush(stdout);
+  } else if (sscanf(line, "sync %u", &id) == 1) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (print_events()) return 1;
+    printf("synced %u %llu\n", id, (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec);
     fflush(stdout);
   }
   return 0;
@@ -151,18 +187,7 @@ static int watch(int argc, char **argv) {
       errno = ENODEV;
       return fail("button line gone");
     }
-    if (fds[0].revents & POLLIN) {
-      struct gpio_v2_line_event ev[16];
-      ssize_t r = read(req.fd, ev, sizeof ev);
-      if (r < 0) {
-        if (errno == EINTR || errno == EAGAIN) continue;
-        return fail("read events");
-      }
-      for (ssize_t i = 0; i < r / (ssize_t)sizeof ev[0]; i++)
-        printf("edge %d %u %llu %u\n", ev[i].id == GPIO_V2_LINE_EVENT_RISING_EDGE ? 1 : 0, ev[i].offset,
-               (unsigned long long)ev[i].timestamp_ns, ev[i].seqno);
-      fflush(stdout);
-    }
+    if ((fds[0].revents & POLLIN) && print_events()) return 1;
     if (fds[1].revents & (POLLIN | POLLHUP)) {
       ssize_t r = read(0, buf + used, sizeof buf - 1 - used);
       if (r <= 0) return 0;

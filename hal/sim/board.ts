@@ -59,6 +59,11 @@ export interface SimBoardOptions {
   initiallyPressed?: boolean;
   /** Declares the button's edges late by up to this much (tests of a kernel-stamped back end). */
   deliveryLagMs?: number | undefined;
+  /**
+   * Gives the button a `sync` and lets tests `stall()` delivery, as a starved gpiod helper holds
+   * back kernel-stamped edges and the answer to the controller's sync behind them.
+   */
+  stallable?: boolean | undefined;
 }
 
 export class SimBoard implements Board, SimBoardHandle {
@@ -77,6 +82,7 @@ export class SimBoard implements Board, SimBoardHandle {
   private readonly errorListeners: ((e: Error) => void)[] = [];
   private readonly watchers = new Set<(e: SimEvent) => void>();
   private readonly sleeping = new Set<() => void>();
+  private stalled: { edges: ButtonEdge[]; syncs: ((watermarkMs: number | null) => void)[] } | null = null;
 
   constructor(private readonly opts: SimBoardOptions) {
     this.level = opts.initiallyPressed ?? false;
@@ -90,6 +96,14 @@ export class SimBoard implements Board, SimBoardHandle {
       onError: (fn) => void this.errorListeners.push(fn),
       close: async () => {},
       ...(opts.deliveryLagMs !== undefined ? { deliveryLagMs: opts.deliveryLagMs } : {}),
+      ...(opts.stallable
+        ? {
+            sync: (done: (watermarkMs: number | null) => void) => {
+              if (this.stalled) this.stalled.syncs.push(done);
+              else done(this.opts.clock.monotonic());
+            },
+          }
+        : {}),
     };
     this.led = {
       set: (pattern) => {
@@ -118,9 +132,24 @@ export class SimBoard implements Board, SimBoardHandle {
     if (this.failed !== null) return null; // a dead line delivers nothing
     const edge: ButtonEdge = { pressed: down, atMs };
     this.edgeCount++;
-    for (const fn of this.edgeListeners) fn(edge);
+    if (this.stalled) this.stalled.edges.push(edge);
+    else for (const fn of this.edgeListeners) fn(edge);
     this.emit({ event: "edge", pressed: down, atMs });
     return edge;
+  }
+
+  /** Holds back edge delivery and sync answers (stamps are still taken on time). */
+  stall(): void {
+    this.stalled ??= { edges: [], syncs: [] };
+  }
+
+  /** Delivers what was held back, in order: the edges first, then the sync answers. */
+  resume(): void {
+    const held = this.stalled;
+    this.stalled = null;
+    if (!held) return;
+    for (const edge of held.edges) for (const fn of this.edgeListeners) fn(edge);
+    for (const done of held.syncs) done(this.opts.clock.monotonic());
   }
 
   async bounce(count: number, intervalMs: number, settle?: boolean): Promise<BounceResult> {

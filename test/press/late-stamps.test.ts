@@ -15,8 +15,8 @@ let lag = 0;
 /** The board's stamps: `lag` ms behind the controller's clock, as a late-delivered kernel stamp. */
 const stamps: Clock = { now: () => Date.now(), monotonic: () => Date.now() - lag };
 
-function setup(deliveryLagMs: number | undefined) {
-  const board = new SimBoard({ clock: stamps, deliveryLagMs });
+function setup(deliveryLagMs: number | undefined, stallable = false) {
+  const board = new SimBoard({ clock: stamps, deliveryLagMs, stallable });
   const events: DaemonEvent[] = [];
   const controller = new PressController({
     board,
@@ -72,6 +72,57 @@ describe("edges delivered after their kernel stamp", () => {
     board.press(true);
     vi.advanceTimersByTime(5000);
     expect(events.some((e) => e.type === "tier" && e.tier === "credential")).toBe(true);
+    controller.close();
+  });
+
+  // Seen on the real kernel under load (gpiod hold 4.9 s timed 5343 ms, a credential reset): the
+  // helper or the event loop was held up longer than any fixed lag, the deadline fired first and
+  // the late release was clamped to it. A board that can sync makes the deadline wait instead.
+  it("a 4.9 s hold whose release is held up 500 ms past the deadline is still a dead-zone press", () => {
+    const { board, events, controller } = setup(10, true);
+    board.press(true);
+    vi.advanceTimersByTime(4800);
+    board.stall();
+    vi.advanceTimersByTime(100);
+    board.press(false); // stamped at 4900, delivered only on resume
+    vi.advanceTimersByTime(500);
+    board.resume();
+    vi.advanceTimersByTime(500);
+    expect(events.find((e) => e.type === "press")).toMatchObject({
+      tier: "dead",
+      durationMs: 4900,
+      action: "none",
+    });
+    expect(events.some((e) => e.type === "tier" && e.tier === "credential")).toBe(false);
+    controller.close();
+  });
+
+  it("a synced deadline still gives feedback on time when nothing is held up", () => {
+    const { board, events, controller } = setup(10, true);
+    board.press(true);
+    vi.advanceTimersByTime(5009);
+    expect(events.some((e) => e.type === "tier" && e.tier === "credential")).toBe(false);
+    vi.advanceTimersByTime(2);
+    expect(events.find((e) => e.type === "tier" && e.tier === "credential")).toMatchObject({ heldMs: 5000 });
+    board.press(false);
+    vi.advanceTimersByTime(500);
+    expect(events.find((e) => e.type === "press")).toMatchObject({ tier: "credential", durationMs: 5011 });
+    controller.close();
+  });
+
+  it("a stall across the stuck limit holds the stuck fault back until the edges are in", () => {
+    const { board, events, controller } = setup(10, true);
+    board.press(true);
+    vi.advanceTimersByTime(29_000);
+    board.stall();
+    vi.advanceTimersByTime(900);
+    board.press(false); // released at 29.9 s, delivered at 31 s
+    vi.advanceTimersByTime(1100);
+    expect(events.some((e) => e.type === "fault" && e.fault === "stuck")).toBe(false);
+    board.resume();
+    vi.advanceTimersByTime(500);
+    expect(events.find((e) => e.type === "press")).toMatchObject({ tier: "factory", durationMs: 29_900 });
+    expect(events.some((e) => e.type === "fault" && e.fault === "stuck")).toBe(false);
     controller.close();
   });
 });

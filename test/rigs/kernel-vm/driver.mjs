@@ -5,7 +5,16 @@
 // writes (gpio-sim raises the edge inside the write), and printed beside the daemon's duration.
 // Usage: node driver.mjs <results.json> [backend...]   (backends: gpiod onoff; default both)
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 import { apiRequest, openEventStream } from "../../../dist/scripts/ctl/client.js";
 import { spawnDaemon } from "../../../dist/scripts/lib/daemon-process.js";
@@ -215,6 +224,96 @@ async function holdCase(d, name, ms, tier, bounce = 0) {
   }
 }
 
+/** The daemon's recoveryd-gpio helper: its child process of that name (board "gpiod"). */
+function helperPid(d) {
+  for (const n of readdirSync("/proc")) {
+    if (!/^\d+$/.test(n)) continue;
+    try {
+      const stat = readFileSync(`/proc/${n}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === d.proc.proc.pid && stat.includes("(recoveryd-gpio)")) return Number(n);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return null;
+}
+
+const until = async (t) => {
+  if (t - mono() > 25) await sleep(t - mono() - 20);
+  while (mono() < t) {}
+};
+
+/**
+ * The helper is starved (SIGSTOP) across the 5 s deadline while the release of a 4.9 s hold waits
+ * in the kernel's queue: the edge reaches the daemon 700 ms after the deadline. Before the sync at
+ * each deadline the daemon passed it first and clamped the late release: a credential reset.
+ */
+async function stalledHelperCase(d) {
+  const pid = helperPid(d);
+  const m = d.mark();
+  const down = button(true);
+  await until(down + 4700);
+  if (pid) process.kill(pid, "SIGSTOP");
+  await until(down + 4900);
+  const held = button(false) - down;
+  await until(down + 5600);
+  if (pid) process.kill(pid, "SIGCONT");
+  const press = await d.waitFor(m, "press", () => true, 10_000);
+  const tiers = d.since(m, "tier").map((e) => e.tier);
+  await sleep(300);
+  const daemonMs = press?.durationMs ?? Number.NaN;
+  report(
+    "gpiod",
+    "hold 4.9 s, helper stalled",
+    pid !== null && press?.tier === "dead" && !tiers.includes("credential") && Math.abs(daemonMs - held) < 50,
+    {
+      heldMs: held,
+      daemonMs,
+      errMs: daemonMs - held,
+      tier: press?.tier ?? "none",
+      action: press?.action ?? "-",
+      stalledMs: 900,
+    },
+  );
+}
+
+/**
+ * The helper stops answering for good (SIGSTOP, never continued) while the button is held across
+ * the 5 s deadline and released: the daemon must not time the hold blind. It kills the wedged
+ * helper after its sync timeout, shows the line fault, never classifies the press, and the
+ * restarted helper works.
+ */
+async function wedgedHelperCase(d) {
+  const pid = helperPid(d);
+  const m = d.mark();
+  const down = button(true);
+  await until(down + 4500);
+  if (pid) process.kill(pid, "SIGSTOP");
+  await until(down + 6000);
+  button(false);
+  const fault = await d.waitFor(m, "fault", (e) => e.fault === "gpio", 15_000);
+  const cleared = await d.waitFor(
+    m,
+    "fault",
+    (e) => e.fault === null && fault !== null && e.at > fault.at,
+    15_000,
+  );
+  const restarted = helperPid(d);
+  const spurious = d.since(m, "press").length;
+  const m2 = d.mark();
+  const { held: h } = await hold(1000);
+  const again = await d.waitFor(m2, "press", () => true, 10_000);
+  const ok = pid !== null && fault !== null && cleared !== null && spurious === 0 && again?.tier === "short";
+  report("gpiod", "helper wedged", ok, {
+    faultAfterMs: fault ? fault.at - down : Number.NaN,
+    clearedAfterMs: cleared ? cleared.at - down : Number.NaN,
+    restarted: restarted !== null && restarted !== pid,
+    spurious,
+    afterRestart: again ? `${again.tier}:${again.durationMs.toFixed(1)}/${h.toFixed(1)}ms` : "no-press",
+  });
+}
+
 async function runBackend(backend) {
   let d = await Daemon.start(backend);
   try {
@@ -262,6 +361,10 @@ async function runBackend(backend) {
     });
     await sleep(500);
     await holdCase(d, "bounce + hold 5.1 s", 5100, "credential", 6);
+    if (backend === "gpiod") {
+      await stalledHelperCase(d);
+      await wedgedHelperCase(d);
+    }
 
     // The chip disappears (gpio-sim live=0): a named fault in status, never a press; it comes
     // back: the fault clears by itself (the button untouched), and presses work again.
