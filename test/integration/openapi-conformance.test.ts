@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD } from "../../daemon/api/openapi/operations.js";
-import { type DaemonProcess, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
 import { codeIn, mailConfig, startRelay, type TestRelay } from "../helpers/smtp.js";
+import { type DaemonProcess, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 import { fixtures, spawnWithFactory, vendorCode } from "./support/adversary.js";
 import { checkedApi, OpenApiChecker, rawCall } from "./support/openapi-check.js";
 
@@ -314,7 +314,7 @@ function signGrant(requestJson: string): unknown {
   execFileSync(
     process.execPath,
     [
-      path.join(repoRoot, "dist/scripts/vendor/sign-grant.js"),
+      path.join(repoRoot, "dist/vendor/sign-grant.js"),
       ...["--request", "-", "--key", KEY, "--action", "credential-reset", "--hours", "24", "--out", out],
     ],
     { input: requestJson, encoding: "utf8" },
@@ -324,7 +324,7 @@ function signGrant(requestJson: string): unknown {
 
 async function eventStreams(socketPath: string): Promise<void> {
   // maxConnections 8: at most 4 streams; the fifth is refused.
-  const { openEventStream } = await import("../../scripts/ctl/client.js");
+  const { openEventStream } = await import("../../cli/client.js");
   const open = [];
   for (let i = 0; i < 4; i++) open.push(await openEventStream(socketPath, () => undefined));
   checker.check("GET", "/v1/events", 200, "text/event-stream", null);
