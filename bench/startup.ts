@@ -8,7 +8,7 @@ import { daemonEntry, makeBaseDir, repoRoot } from "../test/rigs/support/daemon-
 import type { BenchFigure } from "./figure.js";
 import { cpuNsMs, median, sampleProc } from "./proc-stats.js";
 
-const bareEntry = path.join(repoRoot, "dist", "scripts", "bench", "bare-process.js");
+const bareEntry = path.join(repoRoot, "dist", "bench", "bare-process.js");
 
 interface Started {
   pid: number;

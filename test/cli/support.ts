@@ -7,7 +7,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const BIN = path.join(ROOT, "scripts", "recoveryctl.ts");
+const BIN = path.join(ROOT, "cli", "recoveryctl.ts");
 // `--import tsx` resolves from the cwd, which is the test's temp home: name the loader by path.
 const TSX = pathToFileURL(path.join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
 

@@ -74,7 +74,7 @@ async function main(): Promise<number> {
     config: { log: { level: "warn" }, setupWindow: { openAtBoot: true } },
     nodeArgs: [
       "--import",
-      path.join(repoRoot, "scripts", "soak", "probe.mjs"),
+      path.join(repoRoot, "test", "rigs", "soak", "probe.mjs"),
       ...(values.snapshots ? ["--heapsnapshot-signal=SIGUSR2"] : []),
     ],
     env,
