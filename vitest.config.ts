@@ -9,7 +9,7 @@ export default defineConfig({
     globalSetup: ["test/global-setup.ts"],
     coverage: {
       provider: "v8",
-      include: ["daemon/**/*.ts", "hal/**/*.ts", "scripts/**/*.ts"],
+      include: ["daemon/**/*.ts", "hal/**/*.ts", "scripts/**/*.ts", "cli/**/*.ts", "vendor/**/*.ts"],
       reporter: ["text-summary"],
     },
   },

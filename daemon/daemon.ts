@@ -28,7 +28,6 @@ import type { AccountService, AuditSink } from "./services.js";
 import { acquireInstanceLock, type InstanceLock, LOCK_FILE } from "./store/instance-lock.js";
 import { faultedAccounts, removeCredentialStore, type StoreFault, storeFaultOf } from "./store-fault.js";
 import { createNotifier } from "./systemd/notify.js";
-import { installTestHooks } from "./test-hooks.js";
 import { deprioritizeHelperThreads } from "./thread-priority.js";
 import { PRODUCT_VERSION } from "./version.js";
 
@@ -266,7 +265,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const notifier = createNotifier(opts.env, log);
   notifier.ready(`state ${status.state}, generation ${status.generation}`);
   notifier.startWatchdog();
-  if (config.testing.stallOnSigusr2) installTestHooks(log);
+  // Test hooks ship outside the production bundle (issue 15) and load only on the simulated board.
+  if (config.testing.stallOnSigusr2) {
+    if (config.board === "sim") (await import("./test-hooks.js")).installTestHooks(log);
+    else
+      log.warn({ board: config.board }, "testing.stallOnSigusr2 ignored: test hooks load only on board sim");
+  }
   log.info({ apiSocket, state: status.state, generation: status.generation }, "recoveryd ready");
   // READY does not need these, but a login, backup or mail right after start should not wait
   // for them. The hash first (it creates the thread pool, which then goes below the button), the

@@ -7,9 +7,9 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const INPUT_DIRS = ["daemon", "hal", "scripts", "web"];
+const INPUT_DIRS = ["daemon", "hal", "scripts", "cli", "vendor", "web", "test/rigs/support"];
 const INPUT_FILES = ["tsconfig.json", "package.json", "package-lock.json"];
-const OUTPUTS = ["dist/recoveryd.mjs", "dist/recoveryd-core.mjs", "dist/scripts/dev-start.js"];
+const OUTPUTS = ["dist/recoveryd.mjs", "dist/recoveryd-core.mjs", "dist/web/dev/dev-start.js"];
 
 function newestUnder(dir, best) {
   let entries;

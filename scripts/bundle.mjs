@@ -39,6 +39,19 @@ export async function bundleDaemon() {
     banner: {
       js: "import { createRequire as __recoverydRequire } from 'node:module'; const require = __recoverydRequire(import.meta.url);",
     },
+    // Test-only hooks (daemon/test-hooks.ts, issue 15) stay out of the bundle: the daemon's dynamic
+    // import of them, made only on the simulated board, loads dist/daemon/test-hooks.js from tsc.
+    plugins: [
+      {
+        name: "test-hooks-outside",
+        setup(b) {
+          b.onResolve({ filter: /\/test-hooks\.js$/ }, () => ({
+            path: "./daemon/test-hooks.js",
+            external: true,
+          }));
+        },
+      },
+    ],
     logLevel: "error",
   });
   const launcher = path.join(root, "dist/recoveryd.mjs");

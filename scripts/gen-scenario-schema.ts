@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as z from "zod";
-import { scenarioSchema } from "./ctl/scenario-file.js";
+import { scenarioSchema } from "../cli/scenario-file.js";
 
 export function scenarioJsonSchema(): string {
   const schema = z.toJSONSchema(scenarioSchema, { io: "input" }) as Record<string, unknown>;

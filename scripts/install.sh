@@ -8,11 +8,11 @@
 #   /etc/systemd/system/recoveryd.service
 #   /etc/recoveryd/recoveryd.json      from the example, only when absent (never overwritten);
 #   /etc/recoveryd/recoveryd.example.json  always refreshed, to compare against
-#   /usr/local/bin/recoveryctl         symlink to <prefix>/dist/scripts/recoveryctl.js
+#   /usr/local/bin/recoveryctl         symlink to <prefix>/dist/cli/recoveryctl.js
 #   group "recoveryd-api"              members may use the API socket (mode 0660)
 #
 # Production dependencies come from, in this order: --node-modules DIR (copied as is, e.g. an
-# arm64 staging folder from scripts/test-arm64.sh); the checkout's node_modules, pruned with
+# arm64 staging folder from test/rigs/arm64/run.sh); the checkout's node_modules, pruned with
 # `npm prune --omit=dev` (native modules already built for this machine); else `npm ci --omit=dev`.
 #
 # Options:
@@ -123,7 +123,7 @@ if [ "$LOAD_CHECK" = 1 ]; then
     die "production dependencies do not load with $NODE_BIN (wrong architecture or Node version?)"
 fi
 chmod 0755 "$NEW/dist/recoveryd.mjs"
-if [ -f "$NEW/dist/scripts/recoveryctl.js" ]; then chmod 0755 "$NEW/dist/scripts/recoveryctl.js"; fi
+if [ -f "$NEW/dist/cli/recoveryctl.js" ]; then chmod 0755 "$NEW/dist/cli/recoveryctl.js"; fi
 chown -R root:root "$NEW"
 chmod -R go-w "$NEW"
 chmod 0755 "$NEW"
@@ -161,14 +161,14 @@ if [ -f "$SRC/examples/recoveryd.example.json" ]; then
 fi
 
 # --- recoveryctl -------------------------------------------------------------------------------
-if [ -f "$PREFIX/dist/scripts/recoveryctl.js" ]; then
+if [ -f "$PREFIX/dist/cli/recoveryctl.js" ]; then
   mkdir -p "$BIN_DIR"
-  ln -sfn "$PREFIX/dist/scripts/recoveryctl.js" "$BIN_DIR/recoveryctl"
+  ln -sfn "$PREFIX/dist/cli/recoveryctl.js" "$BIN_DIR/recoveryctl"
   # recoveryctl's shebang is `/usr/bin/env node`: make sure a `node` is in PATH.
   if ! command -v node >/dev/null; then ln -sfn "$NODE_BIN" "$BIN_DIR/node"; fi
   say "linked $BIN_DIR/recoveryctl"
 else
-  say "warning: $PREFIX/dist/scripts/recoveryctl.js not built; no recoveryctl link"
+  say "warning: $PREFIX/dist/cli/recoveryctl.js not built; no recoveryctl link"
 fi
 
 # --- the unit ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// Factory data (SPEC 8.2): the read-only file written at manufacturing by scripts/provision.ts.
+// Factory data (SPEC 8.2): the read-only file written at manufacturing by vendor/provision.ts.
 // It holds the device id, the argon2id hash of the sticker's security code and the vendor's public
 // keys. recoveryd never writes it. A recorder without one still runs, just without the security
 // code, support unlock and signed grant paths.

@@ -1,5 +1,5 @@
 // Signed reset grant (SPEC 6, 8.2). Pure wire format, signing and verification, shared by the
-// daemon and the vendor tool (scripts/vendor/sign-grant.ts). The device exports a request with a
+// daemon and the vendor tool (vendor/sign-grant.ts). The device exports a request with a
 // fresh nonce; the vendor signs a grant (Ed25519) over
 //
 //   "recoveryd-reset-grant/v1\n{deviceId}\n{nonce}\n{action}\n{notAfter}"

@@ -1,5 +1,5 @@
 // Support unlock (SPEC 6, 8.2), after the Chromium Cr50 RMA unlock. Pure wire format and maths,
-// shared by the daemon and the vendor tool (scripts/vendor/unlock-code.ts):
+// shared by the daemon and the vendor tool (vendor/unlock-code.ts):
 //
 //   challenge bytes = 0x01 ‖ keyId(1) ‖ ephemeral X25519 public (32) ‖ len(1) ‖ deviceId (UTF-8, ≤ 64)
 //   challenge       = base32(challenge bytes)

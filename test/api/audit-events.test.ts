@@ -1,6 +1,6 @@
 // Audit read/verify (admins only) and the server-sent event stream.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { openEventStream, type StreamEvent } from "../../scripts/ctl/client.js";
+import { openEventStream, type StreamEvent } from "../../cli/client.js";
 import { ADMIN, startTestApi, type TestApi } from "./support/harness.js";
 import { rawExchange } from "./support/raw.js";
 

@@ -13,7 +13,7 @@ afterEach(() => {
 function tree(): string {
   const root = mkdtempSync(path.join(tmpdir(), "recoveryd-stale-"));
   roots.push(root);
-  for (const dir of ["daemon/store", "hal", "scripts", "dist/scripts"]) {
+  for (const dir of ["daemon/store", "hal", "scripts", "dist/web/dev"]) {
     mkdirSync(path.join(root, dir), { recursive: true });
   }
   writeFileSync(path.join(root, "daemon/store/db.ts"), "");
@@ -23,7 +23,7 @@ function tree(): string {
   utimesSync(path.join(root, "package.json"), past, past);
   writeFileSync(path.join(root, "dist/recoveryd.mjs"), "");
   writeFileSync(path.join(root, "dist/recoveryd-core.mjs"), "");
-  writeFileSync(path.join(root, "dist/scripts/dev-start.js"), "");
+  writeFileSync(path.join(root, "dist/web/dev/dev-start.js"), "");
   return root;
 }
 

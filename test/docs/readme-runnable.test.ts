@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const PASSWORD = "violet tractor harbour 1987";
 
@@ -37,9 +37,9 @@ beforeAll(async () => {
   // `./recoveryctl` as in a checkout, and the installed bins on PATH as after `npm i -g`.
   const bin = path.join(dir, "bin");
   mkdirSync(bin);
-  shim(path.join(dir, "recoveryctl"), path.join(repoRoot, "dist/scripts/recoveryctl.js"));
-  shim(path.join(bin, "recoveryctl"), path.join(repoRoot, "dist/scripts/recoveryctl.js"));
-  shim(path.join(bin, "recoveryd-vendor"), path.join(repoRoot, "dist/scripts/vendor/recoveryd-vendor.js"));
+  shim(path.join(dir, "recoveryctl"), path.join(repoRoot, "dist/cli/recoveryctl.js"));
+  shim(path.join(bin, "recoveryctl"), path.join(repoRoot, "dist/cli/recoveryctl.js"));
+  shim(path.join(bin, "recoveryd-vendor"), path.join(repoRoot, "dist/vendor/recoveryd-vendor.js"));
   daemon = await spawnDaemon({ baseDir: path.join(dir, ".recoveryd") });
 }, 60_000);
 afterAll(async () => {

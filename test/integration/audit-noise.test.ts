@@ -8,7 +8,7 @@ import { existsSync, readFileSync, truncateSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditDir } from "../../daemon/audit/read.js";
-import type { DaemonProcess } from "../../scripts/lib/daemon-process.js";
+import type { DaemonProcess } from "../rigs/support/daemon-process.js";
 import {
   ADMIN,
   type Api,

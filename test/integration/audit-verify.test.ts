@@ -4,8 +4,8 @@ import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { apiRequest } from "../../cli/client.js";
+import { type DaemonProcess, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const ADMIN = { username: "owner", password: "violet tractor harbour 1987" };
 let daemon: DaemonProcess | undefined;
@@ -17,7 +17,7 @@ function recoveryctl(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(repoRoot, "dist/scripts/recoveryctl.js"), ...args],
+      [path.join(repoRoot, "dist/cli/recoveryctl.js"), ...args],
       { env: { PATH: process.env.PATH, HOME: daemon?.baseDir } },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }),
     );

@@ -5,9 +5,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { apiRequest } from "../../cli/client.js";
 import { type ConfigTree, makeConfigTree, snapshot, writeOwnerConfig } from "../helpers/backup-tree.js";
+import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const fixtures = path.join(repoRoot, "test/fixtures/recovery");
 const ADMIN = { username: "owner", password: "violet tractor harbour 1987" };

@@ -6,9 +6,9 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, makeBaseDir, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { apiRequest } from "../../cli/client.js";
 import { makeConfigTree } from "../helpers/backup-tree.js";
+import { type DaemonProcess, makeBaseDir, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const ADMIN = { username: "owner", password: "violet tractor harbour 1987" };
 const PASSPHRASE = "correct horse battery staple 16";

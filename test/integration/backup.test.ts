@@ -8,10 +8,10 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { apiRequest } from "../../cli/client.js";
 import { type ArchiveKit, craftArchive } from "../helpers/backup-archives.js";
 import { type ConfigTree, makeConfigTree, snapshot, writeOwnerConfig } from "../helpers/backup-tree.js";
+import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const fixtures = path.join(repoRoot, "test/fixtures/recovery");
 const ADMIN = { username: "owner", password: "violet tractor harbour 1987" };
@@ -47,7 +47,7 @@ async function factoryReset(): Promise<string> {
   execFileSync(
     process.execPath,
     [
-      path.join(repoRoot, "dist/scripts/vendor/sign-grant.js"),
+      path.join(repoRoot, "dist/vendor/sign-grant.js"),
       "--request",
       reqFile,
       "--key",

@@ -1,7 +1,7 @@
 // Issue 6, must show 3: a bad configuration stops the daemon (exit 78) with a message naming the
 // key, the value and the rule.
 import { describe, expect, it } from "vitest";
-import { spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const cases: [string, Record<string, unknown>, RegExp][] = [
   ["an unknown key", { colour: "blue" }, /configuration key "colour" = "blue": is not a known key/],

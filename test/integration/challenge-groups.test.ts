@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DaemonProcess, repoRoot } from "../../scripts/lib/daemon-process.js";
+import { type DaemonProcess, repoRoot } from "../rigs/support/daemon-process.js";
 import { apiOf, fixtures, provision, spawnWithFactory } from "./support/adversary.js";
 
 let daemon: DaemonProcess;
@@ -19,13 +19,9 @@ function run(script: string, args: string[]): Promise<{ code: number; stdout: st
     );
   });
 }
-const ctl = (args: string[]) => run("dist/scripts/recoveryctl.js", [...args, "--socket", daemon.apiSocket]);
+const ctl = (args: string[]) => run("dist/cli/recoveryctl.js", [...args, "--socket", daemon.apiSocket]);
 const unlockCode = (words: string[]) =>
-  run("dist/scripts/vendor/unlock-code.js", [
-    "--key",
-    path.join(fixtures, "vendor-key-7.private.json"),
-    ...words,
-  ]);
+  run("dist/vendor/unlock-code.js", ["--key", path.join(fixtures, "vendor-key-7.private.json"), ...words]);
 
 beforeAll(async () => {
   daemon = await spawnWithFactory({ config: { recovery: { challengeMinIntervalSeconds: 1 } } });

@@ -5,9 +5,9 @@ import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { apiRequest } from "../../cli/client.js";
 import { SimClient } from "../../hal/sim/control-client.js";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, daemonEntry, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { type DaemonProcess, daemonEntry, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const fixtures = path.join(repoRoot, "test/fixtures/recovery");
 const kat = JSON.parse(readFileSync(path.join(fixtures, "security-code-kat.json"), "utf8")) as {

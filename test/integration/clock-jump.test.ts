@@ -5,8 +5,8 @@
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, makeBaseDir, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { apiRequest } from "../../cli/client.js";
+import { type DaemonProcess, makeBaseDir, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 const OWNER = { username: "owner", password: "violet tractor harbour 1987" };

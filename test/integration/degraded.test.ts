@@ -8,10 +8,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { apiRequest, openEventStream, type StreamEvent } from "../../cli/client.js";
 import { SimClient } from "../../hal/sim/control-client.js";
-import { apiRequest, openEventStream, type StreamEvent } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
 import { TestMounts } from "../helpers/mounts.js";
+import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const OWNER = { username: "owner", password: "violet tractor harbour 1987" };
 const config = {

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DaemonProcess } from "../../scripts/lib/daemon-process.js";
+import type { DaemonProcess } from "../rigs/support/daemon-process.js";
 import { ADMIN, type Api, apiOf, provision, spawnWithFactory } from "./support/adversary.js";
 
 const data = JSON.parse(

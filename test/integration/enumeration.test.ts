@@ -2,7 +2,7 @@
 // caller could tell which names exist; locked usernames were shown to every caller by status; a
 // passphrase typed into the username field ended up in status, audit and stdout.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DaemonProcess } from "../../scripts/lib/daemon-process.js";
+import type { DaemonProcess } from "../rigs/support/daemon-process.js";
 import {
   ADMIN,
   type Api,

@@ -4,7 +4,7 @@
 // (some of which hash), the owner logs in, and then 64 idle sockets sit on the API.
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DaemonProcess } from "../../scripts/lib/daemon-process.js";
+import type { DaemonProcess } from "../rigs/support/daemon-process.js";
 import {
   ADMIN,
   type Api,

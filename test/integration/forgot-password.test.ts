@@ -5,8 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { apiRequest } from "../../cli/client.js";
 import {
   codeIn,
   mailConfig,
@@ -15,6 +14,7 @@ import {
   startRelay,
   type TestRelay,
 } from "../helpers/smtp.js";
+import { type DaemonProcess, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const fixtures = path.join(repoRoot, "test/fixtures/recovery");
 const kat = JSON.parse(readFileSync(path.join(fixtures, "security-code-kat.json"), "utf8")) as {

@@ -2,8 +2,8 @@
 // daemon comes up, names the fault in its status, retries with backoff and never counts a press
 // or exits. The chip going and coming back on a real kernel is in test/rigs/kernel-vm/.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { apiRequest } from "../../cli/client.js";
+import { type DaemonProcess, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 let daemon: DaemonProcess;
 

@@ -7,7 +7,7 @@ import http from "node:http";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DaemonProcess, repoRoot } from "../../scripts/lib/daemon-process.js";
+import { type DaemonProcess, repoRoot } from "../rigs/support/daemon-process.js";
 import { ADMIN, type Api, apiOf, fixtures, provision, spawnWithFactory } from "./support/adversary.js";
 
 let daemon: DaemonProcess;
@@ -50,7 +50,7 @@ function signGrant(request: unknown): Record<string, unknown> {
   const out = path.join(daemon.baseDir, "grant.json");
   writeFileSync(file, JSON.stringify(request));
   execFileSync(process.execPath, [
-    path.join(repoRoot, "dist/scripts/vendor/sign-grant.js"),
+    path.join(repoRoot, "dist/vendor/sign-grant.js"),
     "--request",
     file,
     "--key",
@@ -149,7 +149,7 @@ describe("input hardening", () => {
 describe("factory-reset paths at configuration load", () => {
   it("refuses a restore path that reaches a preserve path through a symlink", async () => {
     const { mkdirSync, symlinkSync } = await import("node:fs");
-    const { makeBaseDir, spawnDaemon } = await import("../../scripts/lib/daemon-process.js");
+    const { makeBaseDir, spawnDaemon } = await import("../rigs/support/daemon-process.js");
     const base = makeBaseDir();
     const recordings = path.join(base, "recordings");
     mkdirSync(path.join(recordings, "cfg"), { recursive: true });

@@ -4,8 +4,8 @@
 // told 423 for up to an hour. A counter for a name without an account guards nothing; creating
 // the account starts it from zero. The real daemon, over its socket.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { apiRequest } from "../../cli/client.js";
+import { type DaemonProcess, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const OWNER = { username: "owner", password: "violet tractor harbour 1987" };
 const CLERK = { username: "clerk", password: "seven quiet lanterns over the bay", role: "viewer" };

@@ -4,8 +4,8 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { apiRequest } from "../../cli/client.js";
+import { type DaemonProcess, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const fixtures = path.join(repoRoot, "test/fixtures/recovery");
 const ADMIN = { username: "owner", password: "violet tractor harbour 1987" };
@@ -56,7 +56,7 @@ describe("locked out owner gets back in with the support unlock code", () => {
     const code = execFileSync(
       process.execPath,
       [
-        path.join(repoRoot, "dist/scripts/vendor/unlock-code.js"),
+        path.join(repoRoot, "dist/vendor/unlock-code.js"),
         "--key",
         path.join(fixtures, "vendor-key-7.private.json"),
         challenge,

@@ -4,9 +4,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { apiRequest } from "../../cli/client.js";
 import { freePort, mailConfig, makeCert, startHangingRelay, startRelay } from "../helpers/smtp.js";
+import { type DaemonProcess, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const fixtures = path.join(repoRoot, "test/fixtures/recovery");
 const kat = JSON.parse(readFileSync(path.join(fixtures, "security-code-kat.json"), "utf8")) as {

@@ -5,7 +5,7 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, syml
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { daemonEntry, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { daemonEntry, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const made: string[] = [];
 afterAll(() => {

@@ -21,11 +21,11 @@ import { PASSWORD } from "../../daemon/api/openapi/operations.js";
 import { MAX_LOG_N } from "../../daemon/backup/age.js";
 import { MAX_BACKUP_BYTES } from "../../daemon/backup/manifest.js";
 import { SimClient } from "../../hal/sim/control-client.js";
-import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
 import { craftArchive, identityOf, makeIdentity, withScryptWork } from "../helpers/backup-archives.js";
 import { makeConfigTree } from "../helpers/backup-tree.js";
 import { TestMounts } from "../helpers/mounts.js";
 import { codeIn, mailConfig, startRelay, type TestRelay } from "../helpers/smtp.js";
+import { type DaemonProcess, makeBaseDir, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 import { fixtures, spawnWithFactory, vendorCode } from "./support/adversary.js";
 import { checkedApi, OpenApiChecker, rawCall } from "./support/openapi-check.js";
 
@@ -511,7 +511,7 @@ function signGrant(requestJson: string): unknown {
   execFileSync(
     process.execPath,
     [
-      path.join(repoRoot, "dist/scripts/vendor/sign-grant.js"),
+      path.join(repoRoot, "dist/vendor/sign-grant.js"),
       ...["--request", "-", "--key", KEY, "--action", "credential-reset", "--hours", "24", "--out", out],
     ],
     { input: requestJson, encoding: "utf8" },
@@ -521,7 +521,7 @@ function signGrant(requestJson: string): unknown {
 
 async function eventStreams(socketPath: string): Promise<void> {
   // maxConnections 8: at most 4 streams; the fifth is refused.
-  const { openEventStream } = await import("../../scripts/ctl/client.js");
+  const { openEventStream } = await import("../../cli/client.js");
   const open = [];
   for (let i = 0; i < 4; i++) open.push(await openEventStream(socketPath, () => undefined));
   checker.check("GET", "/v1/events", 200, "text/event-stream", null);

@@ -5,10 +5,10 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiRequest } from "../../cli/client.js";
 import { passwordRefusal } from "../../daemon/policy/refusals.js";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, repoRoot } from "../../scripts/lib/daemon-process.js";
 import { codeIn, mailConfig, startRelay, type TestRelay } from "../helpers/smtp.js";
+import { type DaemonProcess, repoRoot } from "../rigs/support/daemon-process.js";
 import { ADMIN, spawnWithFactory } from "./support/adversary.js";
 
 const ADDRESS = "owner@home.example.test";
@@ -39,7 +39,7 @@ function ctl(args: string[], stdin: string): Promise<{ code: number; stdout: str
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      [path.join(repoRoot, "dist/scripts/recoveryctl.js"), ...args, "--socket", daemon.apiSocket],
+      [path.join(repoRoot, "dist/cli/recoveryctl.js"), ...args, "--socket", daemon.apiSocket],
       { env: { PATH: process.env.PATH, HOME: daemon.baseDir }, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );

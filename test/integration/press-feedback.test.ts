@@ -2,11 +2,11 @@
 // LED/buzzer stream: a confirming press that is too long cancels WITH the error chirp and the
 // refused pattern; a short press on a provisioned recorder gives one status blink and a chirp.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openEventStream, type StreamEvent } from "../../cli/client.js";
+import { formatEvent } from "../../cli/format.js";
 import { SimClient, type WatchEvent } from "../../hal/sim/control-client.js";
-import { openEventStream, type StreamEvent } from "../../scripts/ctl/client.js";
-import { formatEvent } from "../../scripts/ctl/format.js";
-import type { DaemonProcess } from "../../scripts/lib/daemon-process.js";
-import { ctl, ctlHome } from "../ctl/support.js";
+import { ctl, ctlHome } from "../cli/support.js";
+import type { DaemonProcess } from "../rigs/support/daemon-process.js";
 import { apiOf, provision, spawnWithFactory } from "./support/adversary.js";
 
 let daemon: DaemonProcess;

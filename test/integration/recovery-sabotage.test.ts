@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DaemonProcess, repoRoot } from "../../scripts/lib/daemon-process.js";
+import { type DaemonProcess, repoRoot } from "../rigs/support/daemon-process.js";
 import { type Api, apiOf, fixtures, provision, spawnWithFactory, vendorCode } from "./support/adversary.js";
 
 let daemon: DaemonProcess;
@@ -32,7 +32,7 @@ function signGrant(request: unknown): unknown {
   execFileSync(
     process.execPath,
     [
-      path.join(repoRoot, "dist/scripts/vendor/sign-grant.js"),
+      path.join(repoRoot, "dist/vendor/sign-grant.js"),
       "--request",
       file,
       "--key",

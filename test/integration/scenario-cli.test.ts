@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DaemonProcess, repoRoot, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { type DaemonProcess, repoRoot, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 let daemon: DaemonProcess;
 let dir: string;
@@ -16,7 +16,7 @@ function simRun(file: string): Promise<{ code: number; stdout: string; stderr: s
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(repoRoot, "dist/scripts/recoveryctl.js"), "sim", "run", file, "--socket", daemon.apiSocket],
+      [path.join(repoRoot, "dist/cli/recoveryctl.js"), "sim", "run", file, "--socket", daemon.apiSocket],
       { env: { PATH: process.env.PATH, HOME: dir }, timeout: 120_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );

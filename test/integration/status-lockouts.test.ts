@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DaemonProcess, repoRoot } from "../../scripts/lib/daemon-process.js";
+import { type DaemonProcess, repoRoot } from "../rigs/support/daemon-process.js";
 import { ADMIN, type Api, apiOf, provision, spawnWithFactory } from "./support/adversary.js";
 
 let daemon: DaemonProcess;
@@ -14,7 +14,7 @@ function recoveryctl(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(repoRoot, "dist/scripts/recoveryctl.js"), "--socket", daemon.apiSocket, ...args],
+      [path.join(repoRoot, "dist/cli/recoveryctl.js"), "--socket", daemon.apiSocket, ...args],
       { env: { PATH: process.env.PATH, HOME: daemon.baseDir } },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }),
     );

@@ -4,9 +4,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { apiRequest } from "../../cli/client.js";
 import { SimClient } from "../../hal/sim/control-client.js";
-import { apiRequest } from "../../scripts/ctl/client.js";
-import { makeBaseDir, spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { makeBaseDir, spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const config = { button: { shortMaxMs: 1000, credentialMs: 3000, factoryMs: 8000, stuckMs: 13000 } };
 

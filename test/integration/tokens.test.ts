@@ -3,7 +3,7 @@
 // the cap, the maximum lifetime, the 90-day default, and a password change that kills every
 // other session and every token of the account but keeps the caller's session.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DaemonProcess } from "../../scripts/lib/daemon-process.js";
+import type { DaemonProcess } from "../rigs/support/daemon-process.js";
 import {
   ADMIN,
   type Api,

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SimClient, type WatchEvent } from "../../hal/sim/control-client.js";
-import { type DaemonProcess, makeBaseDir, repoRoot } from "../../scripts/lib/daemon-process.js";
+import { type DaemonProcess, makeBaseDir, repoRoot } from "../rigs/support/daemon-process.js";
 import { type Api, apiOf, fixtures, provision, spawnWithFactory } from "./support/adversary.js";
 
 let daemon: DaemonProcess;
@@ -45,7 +45,7 @@ async function signedGrant(): Promise<Record<string, unknown>> {
   execFileSync(
     process.execPath,
     [
-      path.join(repoRoot, "dist/scripts/vendor/sign-grant.js"),
+      path.join(repoRoot, "dist/vendor/sign-grant.js"),
       "--request",
       reqFile,
       "--key",

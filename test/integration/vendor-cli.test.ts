@@ -5,15 +5,15 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DaemonProcess, repoRoot } from "../../scripts/lib/daemon-process.js";
-import { type CtlHome, ctl, ctlHome } from "../ctl/support.js";
+import { type CtlHome, ctl, ctlHome } from "../cli/support.js";
+import { type DaemonProcess, repoRoot } from "../rigs/support/daemon-process.js";
 import { apiOf, fixtures, provision, spawnWithFactory } from "./support/adversary.js";
 
-const TOOLS = ["scripts/vendor/keygen.ts", "scripts/vendor/unlock-code.ts", "scripts/vendor/sign-grant.ts"];
+const TOOLS = ["vendor/keygen.ts", "vendor/unlock-code.ts", "vendor/sign-grant.ts"];
 const KEY = path.join(fixtures, "vendor-key-7.private.json");
 
 // The single installed bin, as built into dist/ (what `npm i -g` links as `recoveryd-vendor`).
-const VENDOR_BIN = path.join(repoRoot, "dist/scripts/vendor/recoveryd-vendor.js");
+const VENDOR_BIN = path.join(repoRoot, "dist/vendor/recoveryd-vendor.js");
 
 function tool(
   script: string,
@@ -61,10 +61,10 @@ describe("vendor tool command lines", () => {
   });
 
   it.each([
-    ["scripts/vendor/keygen.ts", ["--nope"]],
-    ["scripts/vendor/unlock-code.ts", ["--key", KEY]],
-    ["scripts/vendor/sign-grant.ts", ["--key", KEY, "--action", "credential-reset", "--hours", "24"]],
-    ["scripts/vendor/sign-grant.ts", ["--request", "-", "--key", KEY, "--action", "x", "--hours", "1"]],
+    ["vendor/keygen.ts", ["--nope"]],
+    ["vendor/unlock-code.ts", ["--key", KEY]],
+    ["vendor/sign-grant.ts", ["--key", KEY, "--action", "credential-reset", "--hours", "24"]],
+    ["vendor/sign-grant.ts", ["--request", "-", "--key", KEY, "--action", "x", "--hours", "1"]],
   ])("%s %j is a usage error: exit 2 with the usage", { timeout: 30_000 }, async (script, args) => {
     const r = await tool(script, args);
     expect(r.code).toBe(2);
@@ -80,7 +80,7 @@ describe("vendor tool command lines", () => {
     expect(JSON.parse(req.stdout)).toHaveProperty("request.nonce");
     const grantFile = path.join(daemon.baseDir, "piped.grant.json");
     const signed = await tool(
-      "scripts/vendor/sign-grant.ts",
+      "vendor/sign-grant.ts",
       ["--request", "-", "--key", KEY, "--action", "credential-reset", "--hours", "24", "--out", grantFile],
       req.stdout,
     );
@@ -100,7 +100,7 @@ describe("vendor tool command lines", () => {
     const reqFile = path.join(daemon.baseDir, "bare.request.json");
     const req = await ctl(home, ["recover", "request", "--out", reqFile, ...S]);
     expect(req.code).toBe(0);
-    const signed = await tool("scripts/vendor/sign-grant.ts", [
+    const signed = await tool("vendor/sign-grant.ts", [
       "--request",
       reqFile,
       "--key",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { percentile, pressTimingError } from "../../scripts/bench/press-timing.js";
+import { percentile, pressTimingError } from "../../bench/press-timing.js";
 
 describe("press-timing error summary", () => {
   it("takes nearest-rank percentiles of the absolute error", () => {

@@ -12,7 +12,7 @@ import {
   type ResetRequest,
   signGrant,
 } from "../../daemon/recovery/grant.js";
-import { generateVendorKey, parseVendorPrivateKey } from "../../scripts/vendor/key-file.js";
+import { generateVendorKey, parseVendorPrivateKey } from "../../vendor/key-file.js";
 import { config, tempDir } from "./helpers.js";
 import { type Harness, harness, SECURITY_CODE, VENDOR } from "./service-fixture.js";
 

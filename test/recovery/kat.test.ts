@@ -21,7 +21,7 @@ import {
   encodeChallenge,
   vendorUnlockCode,
 } from "../../daemon/recovery/unlock.js";
-import { loadVendorPrivateKey, type VendorPublicKeyEntry } from "../../scripts/vendor/key-file.js";
+import { loadVendorPrivateKey, type VendorPublicKeyEntry } from "../../vendor/key-file.js";
 import { fixture, fixturePath } from "./helpers.js";
 
 interface UnlockKat {

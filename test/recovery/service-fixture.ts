@@ -6,7 +6,7 @@ import type { Config } from "../../daemon/config/schema.js";
 import { createLogger } from "../../daemon/log.js";
 import { type FactoryData, loadFactoryData } from "../../daemon/recovery/factory-data.js";
 import { createRecovery, type RecoveryOptions, type RecoveryService } from "../../daemon/recovery/service.js";
-import { loadVendorPrivateKey } from "../../scripts/vendor/key-file.js";
+import { loadVendorPrivateKey } from "../../vendor/key-file.js";
 import { config, fixture, fixturePath, MemoryAudit } from "./helpers.js";
 import { MemoryAccounts } from "./memory-accounts.js";
 

@@ -24,8 +24,8 @@ describe("vendor tools ↔ daemon", () => {
 
   beforeAll(async () => {
     mkdirSync(keys);
-    await tool("scripts/vendor/keygen.ts", ["--id", "42", "--out-dir", keys]);
-    const out = await tool("scripts/provision.ts", [
+    await tool("vendor/keygen.ts", ["--id", "42", "--out-dir", keys]);
+    const out = await tool("vendor/provision.ts", [
       "--model",
       "NVR-16",
       "--brand",
@@ -72,7 +72,7 @@ describe("vendor tools ↔ daemon", () => {
     const { challenge, keyId } = h.service.createChallenge();
     expect(keyId).toBe(42);
     const grouped = challenge.replace(/(.{8})/g, "$1 ").trim();
-    const out = await tool("scripts/vendor/unlock-code.ts", [
+    const out = await tool("vendor/unlock-code.ts", [
       "--key",
       path.join(keys, "vendor-key-42.private.json"),
       "--json",
@@ -101,7 +101,7 @@ describe("vendor tools ↔ daemon", () => {
     const { request, usbFile } = await h.service.resetRequest({ usb: true });
     expect(usbFile).toBe(path.join(usb, `recoveryd-${factory?.deviceId}.request.json`));
     expect(JSON.parse(readFileSync(usbFile ?? "", "utf8"))).toEqual(request);
-    await tool("scripts/vendor/sign-grant.ts", [
+    await tool("vendor/sign-grant.ts", [
       "--request",
       usbFile ?? "",
       "--key",
@@ -140,7 +140,7 @@ describe("vendor tools ↔ daemon", () => {
     const { request } = await h.service.resetRequest();
     const reqFile = path.join(tmp.dir, "late.request.json");
     writeFileSync(reqFile, JSON.stringify(request));
-    const err = await tool("scripts/vendor/sign-grant.ts", [
+    const err = await tool("vendor/sign-grant.ts", [
       "--request",
       reqFile,
       "--key",

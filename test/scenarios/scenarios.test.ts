@@ -4,9 +4,9 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadScenario, timelineEndMs } from "../../scripts/ctl/scenario-file.js";
-import { playScenario } from "../../scripts/ctl/scenario-runner.js";
-import { spawnDaemon } from "../../scripts/lib/daemon-process.js";
+import { loadScenario, timelineEndMs } from "../../cli/scenario-file.js";
+import { playScenario } from "../../cli/scenario-runner.js";
+import { spawnDaemon } from "../rigs/support/daemon-process.js";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const files = readdirSync(dir)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { unwrapRequest } from "../../scripts/vendor/sign-grant.js";
+import { unwrapRequest } from "../../vendor/sign-grant.js";
 
 describe("sign-grant input", () => {
   it("takes the bare request or recoveryctl's { request, usbFile } wrapper", () => {

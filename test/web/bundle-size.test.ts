@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../../scripts/lib/daemon-process.js";
+import { repoRoot } from "../rigs/support/daemon-process.js";
 
 const out = path.join(repoRoot, "dist/web");
 type Sizes = Record<string, { files: string[]; gzipped: number; budget: number }>;

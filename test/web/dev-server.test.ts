@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../../scripts/lib/daemon-process.js";
-import { SECURITY_HEADERS } from "../../scripts/web/dev-server.js";
+import { SECURITY_HEADERS } from "../../web/dev/dev-server.js";
+import { repoRoot } from "../rigs/support/daemon-process.js";
 
 let proc: ChildProcess;
 let out = "";
@@ -18,7 +18,7 @@ beforeAll(async () => {
   base = mkdtempSync(path.join(os.tmpdir(), "recoveryd-devstart-"));
   mkdirSync(path.join(base, "state"));
   mkdirSync(path.join(base, "run"));
-  proc = spawn(process.execPath, [path.join(repoRoot, "dist/scripts/dev-start.js")], {
+  proc = spawn(process.execPath, [path.join(repoRoot, "dist/web/dev/dev-start.js")], {
     cwd: base,
     env: {
       PATH: process.env.PATH,

@@ -3,11 +3,11 @@
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiRequest, openEventStream } from "../../cli/client.js";
+import { SseParser } from "../../cli/sse.js";
 import { SimClient } from "../../hal/sim/control-client.js";
-import { apiRequest, openEventStream } from "../../scripts/ctl/client.js";
-import { SseParser } from "../../scripts/ctl/sse.js";
-import { type DaemonProcess, repoRoot } from "../../scripts/lib/daemon-process.js";
 import { ADMIN, apiOf, provision, spawnWithFactory } from "../integration/support/adversary.js";
+import { type DaemonProcess, repoRoot } from "../rigs/support/daemon-process.js";
 import { type Nginx, startNginx } from "./support/nginx.js";
 
 let daemon: DaemonProcess;

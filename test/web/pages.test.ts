@@ -1,17 +1,17 @@
 // Issue 17: the web pages in Debian's real Chromium, through Debian's real nginx, against the
 // real daemon process on the simulated board. The virtual board presses the button through the
-// dev server's /sim/ bridge (scripts/web/sim-bridge.ts), proxied by the same nginx.
+// dev server's /sim/ bridge (web/dev/sim-bridge.ts), proxied by the same nginx.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiRequest, openEventStream } from "../../cli/client.js";
 import { SimClient } from "../../hal/sim/control-client.js";
-import { apiRequest, openEventStream } from "../../scripts/ctl/client.js";
-import { type DaemonProcess, repoRoot } from "../../scripts/lib/daemon-process.js";
-import { createWebServer, type WebServer } from "../../scripts/web/dev-server.js";
+import { createWebServer, type WebServer } from "../../web/dev/dev-server.js";
 import { ADMIN, fixtures, spawnWithFactory, vendorCode } from "../integration/support/adversary.js";
+import { type DaemonProcess, repoRoot } from "../rigs/support/daemon-process.js";
 import { launch, seriousViolations } from "./support/browser.js";
 import { type Nginx, startNginx } from "./support/nginx.js";
 
@@ -347,7 +347,7 @@ describe("setup with the window closed, and the unlock challenge", () => {
     writeFileSync(path.join(dir, "request.json"), JSON.stringify(request));
     const grantFile = path.join(dir, "grant.json");
     execFileSync(process.execPath, [
-      path.join(repoRoot, "dist/scripts/vendor/sign-grant.js"),
+      path.join(repoRoot, "dist/vendor/sign-grant.js"),
       ...[
         "--request",
         path.join(dir, "request.json"),

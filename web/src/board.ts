@@ -1,5 +1,5 @@
 // The virtual board page for QA: presses the simulated board's button through /sim/ (the dev
-// server's bridge to the board's control socket, scripts/web/sim-bridge.ts) and draws the LED,
+// server's bridge to the board's control socket, web/dev/sim-bridge.ts) and draws the LED,
 // buzzer, tier and state from the daemon's event stream, with the firmware's own pattern table
 // (hal/patterns.ts) and the field card's words (daemon/press/tier-words.ts).
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { apiDocs } from "../../../scripts/gen-api-docs.js";
-import { repoRoot } from "../../../scripts/lib/daemon-process.js";
+import { repoRoot } from "../../rigs/support/daemon-process.js";
 
 describe("shipped API docs", () => {
   it("docs/openapi.json is what the generator writes today", () => {

@@ -4,6 +4,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { type ApiResponse, apiRequest } from "../../../cli/client.js";
 import { openAccounts } from "../../../daemon/accounts/open.js";
 import type { ApiServer } from "../../../daemon/api/server.js";
 import { startApiServer } from "../../../daemon/api/server.js";
@@ -12,7 +13,6 @@ import { type Config, configSchema } from "../../../daemon/config/schema.js";
 import { EventBus } from "../../../daemon/events.js";
 import { createLogger } from "../../../daemon/log.js";
 import type { AccountService } from "../../../daemon/services.js";
-import { type ApiResponse, apiRequest } from "../../../scripts/ctl/client.js";
 import { SECURITY_CODE } from "./fake-accounts.js";
 import { FakeAudit, FakeRecovery } from "./fake-recovery.js";
 

@@ -4,13 +4,13 @@ import { execFile, execFileSync } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
-import { apiRequest } from "../../../scripts/ctl/client.js";
+import { apiRequest } from "../../../cli/client.js";
 import {
   type DaemonProcess,
   repoRoot,
   type SpawnOptions,
   spawnDaemon,
-} from "../../../scripts/lib/daemon-process.js";
+} from "../../rigs/support/daemon-process.js";
 
 export const fixtures = path.join(repoRoot, "test/fixtures/recovery");
 export const ADMIN = { username: "owner", password: "violet tractor harbour 1987" };
@@ -54,7 +54,7 @@ export function vendorCode(challenge: string): string {
   return execFileSync(
     process.execPath,
     [
-      path.join(repoRoot, "dist/scripts/vendor/unlock-code.js"),
+      path.join(repoRoot, "dist/vendor/unlock-code.js"),
       "--key",
       path.join(fixtures, "vendor-key-7.private.json"),
       challenge,
@@ -170,7 +170,7 @@ export function recoveryctl(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(repoRoot, "dist/scripts/recoveryctl.js"), ...args],
+      [path.join(repoRoot, "dist/cli/recoveryctl.js"), ...args],
       { env: { PATH: process.env.PATH, HOME: home } },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );

@@ -5,8 +5,8 @@ import net from "node:net";
 import path from "node:path";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { apiRequest } from "../../../scripts/ctl/client.js";
-import { repoRoot } from "../../../scripts/lib/daemon-process.js";
+import { apiRequest } from "../../../cli/client.js";
+import { repoRoot } from "../../rigs/support/daemon-process.js";
 
 type Json = Record<string, unknown>;
 interface OpDoc {

@@ -16,8 +16,8 @@ import {
   writeSync,
 } from "node:fs";
 import path from "node:path";
-import { apiRequest, openEventStream } from "../../../dist/scripts/ctl/client.js";
-import { spawnDaemon } from "../../../dist/scripts/lib/daemon-process.js";
+import { apiRequest, openEventStream } from "../../../dist/cli/client.js";
+import { spawnDaemon } from "../../../dist/test/rigs/support/daemon-process.js";
 
 const [resultsFile = "/run/results/results.json", ...wanted] = process.argv.slice(2);
 const BACKENDS = wanted.length > 0 ? wanted : ["gpiod", "onoff"];

@@ -16,9 +16,9 @@ import {
 } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { apiRequest } from "../../../cli/client.js";
 import { SimClient } from "../../../hal/sim/control-client.js";
-import { apiRequest } from "../../../scripts/ctl/client.js";
-import { type DaemonProcess, repoRoot, spawnDaemon } from "../../../scripts/lib/daemon-process.js";
+import { type DaemonProcess, repoRoot, spawnDaemon } from "../support/daemon-process.js";
 import type { DbView, Observation, Op } from "./verdict.js";
 
 export interface Plan {

@@ -6,7 +6,7 @@ import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { repoRoot } from "../../../scripts/lib/daemon-process.js";
+import { repoRoot } from "../../rigs/support/daemon-process.js";
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
