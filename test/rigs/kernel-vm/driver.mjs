@@ -412,8 +412,16 @@ async function runBackend(backend) {
     button(false);
     const boot = await d.waitFor(m, "press");
     await sleep(500);
-    await hold(300);
+    // 800 ms, well inside the short tier (< 2 s): onoff loses a press whose two edges land in one
+    // callback, and a 300 ms one was lost once while the freshly started daemon was busy.
+    await hold(800);
     const conf = await d.waitFor(m, "confirm", (e) => e.outcome === "confirmed", 10_000);
+    if (!conf)
+      console.log(
+        `KNOTE ${backend} boot hold: ${JSON.stringify(
+          d.events.slice(m).filter((e) => ["press", "confirm", "tier"].includes(e.type)),
+        )}`,
+      );
     report(
       backend,
       "boot hold + confirm",
