@@ -30,6 +30,8 @@ export function buildGpioHelper(out = path.join(root, "dist", "recoveryd-gpio"))
   }
 }
 
+// `node scripts/build-gpio-helper.mjs [out]` (the arm64 rig: CC=aarch64-linux-gnu-gcc, out in its stage).
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  buildGpioHelper();
+  const out = buildGpioHelper(process.argv[2] ? path.resolve(process.argv[2]) : undefined);
+  if (out === null && process.argv[2]) process.exit(1);
 }

@@ -38,6 +38,32 @@ mkdir -p "$APP"
 cp package.json "$APP/"
 cp -a dist "$APP/dist"
 ln -s "$DEPS/node_modules" "$APP/node_modules"
+
+# dist/recoveryd-gpio is the build machine's (x86-64): the arm64 tree gets its own, or a board
+# installed from the stage would have a helper it cannot execute (board "gpiod" would never start).
+step "the gpiod helper, cross-built for aarch64"
+QEMU=$(command -v qemu-aarch64-static)
+HELPER=$APP/dist/recoveryd-gpio
+rm -f "$HELPER"
+CC=aarch64-linux-gnu-gcc node scripts/build-gpio-helper.mjs "$HELPER"
+machine=$(od -An -t u2 -j 18 -N 2 "$HELPER" | tr -d ' ')
+if [ "$machine" != 183 ]; then
+  echo "FAIL: $HELPER is ELF machine $machine, not aarch64 (183)"
+  exit 1
+fi
+echo "PASS: recoveryd-gpio cross-built for aarch64 ($(stat -c %s "$HELPER") bytes)"
+set +e
+"$QEMU" -L "$SYSROOT" "$HELPER" list >/dev/null
+list_rc=$?
+watch_out=$("$QEMU" -L "$SYSROOT" "$HELPER" watch /dev/gpiochip-absent 0 none 1 0 1 0)
+watch_rc=$?
+set -e
+if [ "$list_rc" != 0 ] || [ "$watch_rc" != 1 ] || [[ "$watch_out" != "error 2 "* ]]; then
+  echo "FAIL: recoveryd-gpio under qemu-aarch64: list exit $list_rc; watch of a missing chip exit $watch_rc: $watch_out"
+  exit 1
+fi
+echo "PASS: recoveryd-gpio runs on aarch64: list exit 0; a missing chip is 'error 2 ...' exit 1 (the daemon's retry path)"
+
 if [ -n "${RECOVERYD_ARM64_STAGE:-}" ]; then
   rm -rf "$RECOVERYD_ARM64_STAGE"
   mkdir -p "$RECOVERYD_ARM64_STAGE"
