@@ -9,12 +9,21 @@ import { SimBoard } from "../../hal/sim/board.js";
 import { boardContract } from "./contract.js";
 import { FakeSysfs } from "./fake-sysfs.js";
 
+/** A fake clock's side of the harness: stamps must be exact, waiting advances it. */
+function fakeTime(clock: FakeClock) {
+  return {
+    now: () => clock.monotonic(),
+    wait: async (ms: number) => void clock.advance(ms),
+    stampToleranceMs: 0,
+  };
+}
+
 boardContract("sim", async () => {
   const clock = new FakeClock();
   const board = new SimBoard({ clock });
   return {
     board,
-    clock,
+    ...fakeTime(clock),
     drive: (pressed) => void board.press(pressed),
     ledLit: () => LED_WAVES[board.led.pattern].steps[0]?.on ?? false,
     sounding: () => board.state().buzzer !== null,
@@ -51,7 +60,7 @@ for (const activeLow of [true, false]) {
     });
     return {
       board,
-      clock,
+      ...fakeTime(clock),
       drive: (pressed) => sysfs.drive(512 + 17, level(pressed)),
       ledLit: () => sysfs.physical(512 + 27) === level(true),
       sounding: () => sysfs.physical(512 + 22) === level(true),

@@ -6,7 +6,8 @@
 # removed and restored, and a boot hold. One VM boot for everything. Prints one KCASE line per case.
 # Environment: RECOVERYD_SKIP_BUILD=1 reuses dist/; RECOVERYD_KERNEL_BACKENDS="gpiod" limits the run;
 # RECOVERYD_KERNEL_BENCH=N runs the press-timing benchmark instead (N holds per back end and load);
-# RECOVERYD_KERNEL_OUT=FILE keeps the results JSON.
+# RECOVERYD_KERNEL_OUT=FILE keeps the results JSON; RECOVERYD_KERNEL_CONTRACT_ONLY=1 runs only the board
+# contract on the chip (test/rigs/kernel-vm/contract-real-chip.ts).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$ROOT"
@@ -23,7 +24,7 @@ RES=$(mktemp -d "${TMPDIR:-/tmp}/recoveryd-kernel.XXXXXX")
 trap 'rm -rf "$RES"' EXIT
 cat >"$RES/guest-cmd.sh" <<GUEST
 cd '$ROOT' || exit 92
-KBENCH=${RECOVERYD_KERNEL_BENCH:-0} exec node test/rigs/kernel-vm/driver.mjs /run/results/results.json ${RECOVERYD_KERNEL_BACKENDS:-}
+KBENCH=${RECOVERYD_KERNEL_BENCH:-0} KCONTRACT_ONLY=${RECOVERYD_KERNEL_CONTRACT_ONLY:-0} exec node test/rigs/kernel-vm/driver.mjs /run/results/results.json ${RECOVERYD_KERNEL_BACKENDS:-}
 GUEST
 step "boot the VM and drive the button"
 set +e
