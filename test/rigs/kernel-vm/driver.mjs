@@ -101,12 +101,13 @@ function bounceTo(pressed, n) {
 
 class Daemon {
   events = [];
-  static async start(backend, extra = {}) {
+  static async start(backend, extra = {}, spawnOpts = {}) {
     const d = new Daemon();
     d.backend = backend;
     const named = backend === "gpiod";
     d.proc = await spawnDaemon({
       readyTimeoutMs: 120_000,
+      ...spawnOpts,
       config: {
         board: backend,
         gpio: {
@@ -327,6 +328,76 @@ async function busyCase(backend) {
   }
 }
 
+/**
+ * Permission denied (gpiod): the daemon as nobody (65534, no groups) with /dev/gpiochipN root's
+ * 0600: a named fault, the errno in the log, growing retries, no exit; chmod 0666: it recovers.
+ */
+async function permissionCase(backend) {
+  const dev = chipDev();
+  const { chmodSync, statSync } = await import("node:fs");
+  const mode = statSync(dev).mode & 0o777;
+  chmodSync(dev, 0o600);
+  let d = null;
+  let startError = "";
+  try {
+    d = await Daemon.start(backend, {}, { user: { uid: 65534, gid: 65534 } });
+  } catch (err) {
+    startError = String(err?.message ?? err).split("\n")[0];
+  }
+  if (!d) {
+    chmodSync(dev, mode);
+    report(backend, "permission denied", false, { startError: startError.slice(0, 160) });
+    return;
+  }
+  try {
+    const m = d.mark();
+    await sleep(3000);
+    const during = await statusFaults(d);
+    const log = d.proc.output();
+    const namesCause = /EACCES|permission denied/i.test(log);
+    const delays = retryDelays(d);
+    const grantedAt = mono();
+    chmodSync(dev, 0o666);
+    let after = during;
+    while (mono() < grantedAt + 30_000) {
+      after = await statusFaults(d);
+      if (!after.includes("button-line")) break;
+      await sleep(100);
+    }
+    const recoverMs = mono() - grantedAt;
+    const spurious = d.since(m, "press").length;
+    const m2 = d.mark();
+    const { held } = await hold(1000);
+    const again = await d.waitFor(m2, "press", () => true, 10_000);
+    const alive = d.proc.proc.exitCode === null;
+    const growing = delays.length >= 2 && delays.every((x, i) => i === 0 || x >= delays[i - 1]);
+    const ok =
+      alive &&
+      during.includes("button-line") &&
+      namesCause &&
+      growing &&
+      spurious === 0 &&
+      !after.includes("button-line") &&
+      again?.tier === "short";
+    report(backend, "permission denied", ok, {
+      statusDuring: during.join(",") || "none",
+      logSaysEACCES: namesCause,
+      retryMs: delays.slice(0, 6).join("/") || "none",
+      spurious,
+      recoverMs,
+      statusAfter: after.join(",") || "none",
+      afterGrant: again ? `${again.tier}:${again.durationMs.toFixed(1)}/${held.toFixed(1)}ms` : "no-press",
+    });
+    if (!ok)
+      console.log(
+        `KNOTE ${backend} permission log tail: ${log.split("\n").slice(-6).join(" | ").slice(0, 800)}`,
+      );
+  } finally {
+    await d.stop().catch(() => {});
+    chmodSync(dev, mode);
+  }
+}
+
 async function runBackend(backend) {
   let d = await Daemon.start(backend);
   try {
@@ -413,6 +484,8 @@ async function runBackend(backend) {
     // Line busy (held by another process) before the daemon starts.
     await d.stop();
     await busyCase(backend);
+    // Permission denied: the character device only (sysfs: see the note of task k13b).
+    if (backend === "gpiod") await permissionCase(backend);
 
     // Boot hold: the button is down before the daemon starts; release after 6 s, then confirm.
     button(true);
