@@ -23,15 +23,52 @@ export function parseChipList(text: string): CdevChip[] {
   return [...chips.values()].sort((x, y) => num(x.path) - num(y.path));
 }
 
-/** The chip labelled `label`, or the first chip when no label is configured. */
-export function pickChip(chips: CdevChip[], label: string | undefined): CdevChip {
+/** A chip the helper could not open ("unreadable <path> <errno>"), e.g. EACCES for a non-root daemon. */
+export interface UnreadableChip {
+  path: string;
+  errno: number;
+}
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM (operation not permitted)",
+  13: "EACCES (permission denied)",
+  16: "EBUSY (device busy)",
+};
+
+export function parseUnreadable(text: string): UnreadableChip[] {
+  return text
+    .split("\n")
+    .map((row) => row.split(" "))
+    .filter(([kind, path, errno]) => kind === "unreadable" && path && errno)
+    .map(([, path, errno]) => ({ path: path as string, errno: Number(errno) }));
+}
+
+/**
+ * The chip labelled `label`, or the first chip when no label is configured. Chips that could not
+ * be opened are named with their errno: a chip hidden by its permissions is otherwise reported as
+ * a wrong label, and the operator would look in the config instead of at /dev.
+ */
+export function pickChip(
+  chips: CdevChip[],
+  label: string | undefined,
+  unreadable: UnreadableChip[] = [],
+): CdevChip {
   const chip = label === undefined ? chips[0] : chips.find((c) => c.label === label);
   if (!chip) {
     const known = chips.map((c) => `${c.path} "${c.label}"`).join(", ") || "none";
-    throw new GpioError(
+    const closed = unreadable
+      .map((u) => `${u.path} could not be opened: ${ERRNO_NAMES[u.errno] ?? `errno ${u.errno}`}`)
+      .join(", ");
+    const base =
       label === undefined
         ? "no GPIO character device (/dev/gpiochip*) found"
-        : `no GPIO chip labelled "${label}" (found: ${known}); check gpio.chipLabel`,
+        : `no GPIO chip labelled "${label}" (found: ${known})`;
+    throw new GpioError(
+      closed
+        ? `${base}; ${closed}: check the device's owner and mode (the daemon's user needs read-write)`
+        : label === undefined
+          ? base
+          : `${base}; check gpio.chipLabel`,
     );
   }
   return chip;

@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import type { Config } from "../../daemon/config/schema.js";
 import { GpioError } from "../../daemon/errors.js";
 import type { Logger } from "../../daemon/log.js";
-import { lineOffset, parseChipList, pickChip } from "./chips.js";
+import { lineOffset, parseChipList, parseUnreadable, pickChip } from "./chips.js";
 
 export interface LinkEvents {
   /** The request holds: `pressed` is the button's logical level right now. */
@@ -135,7 +135,7 @@ export class HelperLink {
       if (err) return this.failed(new GpioError(`GPIO helper ${this.helper} failed: ${err.message}`), onDown);
       let offsets: LinkOffsets;
       try {
-        const chip = pickChip(parseChipList(stdout), this.cfg.chipLabel);
+        const chip = pickChip(parseChipList(stdout), this.cfg.chipLabel, parseUnreadable(stdout));
         offsets = {
           chip: chip.path,
           button: lineOffset(chip, this.cfg.button, "gpio.button"),

@@ -48,6 +48,7 @@ export async function createOnoffBoard(cfg: Config["gpio"], opts: OnoffBoardOpti
       clock: opts.clock,
       where: where(cfg.button.line),
       sysfsRoot: root,
+      log: opts.log,
       // After the chip comes back (re-probed, perhaps at another base) the line is found again.
       resolve: () => globalNumber(resolveChip(root, cfg.chipLabel), cfg.button.line, "gpio.button"),
     });
@@ -58,6 +59,7 @@ export async function createOnoffBoard(cfg: Config["gpio"], opts: OnoffBoardOpti
       activeLow: cfg.led.activeLow,
       what: "LED",
       onError: onOutputError,
+      log: opts.log,
     });
     opened.push(led);
     const buzzer = cfg.buzzer
@@ -67,6 +69,7 @@ export async function createOnoffBoard(cfg: Config["gpio"], opts: OnoffBoardOpti
           activeLow: cfg.buzzer.activeLow,
           what: "buzzer",
           onError: onOutputError,
+          log: opts.log,
         })
       : undefined;
     if (buzzer) opened.push(buzzer);

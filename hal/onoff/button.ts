@@ -5,14 +5,21 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Clock } from "../../daemon/clock.js";
 import { GpioError } from "../../daemon/errors.js";
+import type { Logger } from "../../daemon/log.js";
 import type { ButtonEdge, ButtonPort } from "../ports.js";
-import type { GpioLine, GpioModule, Level } from "./gpio-module.js";
+import {
+  describeOpenError,
+  FIRST_REOPEN_MS,
+  type GpioLine,
+  type GpioModule,
+  type Level,
+  MAX_REOPEN_MS,
+} from "./gpio-module.js";
 
 /** After this many failed reads in a row the line is considered gone and no longer watched. */
 const MAX_CONSECUTIVE_ERRORS = 10;
 /** How often the line's sysfs node is checked: a removed chip raises no interrupt at all. */
 export const LINE_CHECK_MS = 1000;
-const MAX_REOPEN_MS = 10_000;
 
 export interface OnoffButtonOptions {
   gpio: GpioModule;
@@ -25,16 +32,25 @@ export interface OnoffButtonOptions {
   sysfsRoot?: string | undefined;
   /** The line's global number now (chip looked up again by label); throws while the chip is gone. */
   resolve?: (() => number) | undefined;
+  /** Each failed (re)open is logged with the delay to the next try; the recovery too. */
+  log?: Logger | undefined;
 }
 
 export class OnoffButton implements ButtonPort {
-  private line: GpioLine;
-  private rawRead: () => Level;
+  private line: GpioLine | null = null;
+  private rawRead: () => Level = () => {
+    throw this.gone ?? new GpioError(`button GPIO ${this.number} (${this.opts.where}) is not open`);
+  };
   private number: number;
-  /** Set while the line's node is gone: the chip was removed; reopened with backoff. */
+  /**
+   * Set while the line cannot be used: its first open failed (busy, no permission) or its node
+   * went away (the chip was removed). Reopened with backoff; isPressed() throws this meanwhile.
+   */
   private gone: GpioError | null = null;
+  /** clock.monotonic() when the line was lost, for the recovery's log line. */
+  private goneAt = 0;
   private checkTimer: ReturnType<typeof setTimeout> | null = null;
-  private reopenMs = LINE_CHECK_MS;
+  private reopenMs = FIRST_REOPEN_MS;
   private readonly edgeListeners: ((e: ButtonEdge) => void)[] = [];
   private readonly errorListeners: ((e: Error) => void)[] = [];
   private readonly recoverListeners: (() => void)[] = [];
@@ -45,9 +61,16 @@ export class OnoffButton implements ButtonPort {
 
   constructor(private readonly opts: OnoffButtonOptions) {
     this.number = opts.number;
-    this.line = this.open(opts.number);
-    this.rawRead = this.line.readSync.bind(this.line);
-    this.wrapRead();
+    try {
+      this.adopt(this.open(opts.number));
+    } catch (err) {
+      // A line busy (or not permitted) at start must not stop the daemon: under systemd that is a
+      // crash loop. The button starts as a failed line: isPressed() throws (the controller shows
+      // the fault on arm) and it is reopened with backoff like a line lost later.
+      this.lost(err as GpioError);
+      this.scheduleCheck(this.reopenMs);
+      return;
+    }
     this.scheduleCheck(LINE_CHECK_MS);
   }
 
@@ -56,16 +79,18 @@ export class OnoffButton implements ButtonPort {
       return new this.opts.gpio.Gpio(number, "in", "both", { activeLow: false });
     } catch (err) {
       throw new GpioError(
-        `cannot open the button GPIO ${number} (${this.opts.where}): ${(err as Error).message}`,
+        `cannot open the button GPIO ${number} (${this.opts.where}): ${describeOpenError(err)}`,
       );
     }
   }
 
-  private wrapRead(): void {
+  private adopt(line: GpioLine): void {
+    this.line = line;
+    this.rawRead = line.readSync.bind(line);
     // onoff reads the value inside its epoll callback without a try: a vanished line would throw
     // out of a native callback and kill the daemon. Route that read through here so a failure
     // becomes a GpioError for the listeners and the stale level (dropped as a repeat) instead.
-    this.line.readSync = () => {
+    line.readSync = () => {
       try {
         const v = this.rawRead();
         this.errorsInRow = 0;
@@ -79,7 +104,8 @@ export class OnoffButton implements ButtonPort {
 
   /** Watches the line's sysfs node; while it is gone, tries to reopen the line with backoff. */
   private scheduleCheck(ms: number): void {
-    if (this.opts.sysfsRoot === undefined || this.closed) return;
+    // Without a sysfs root there is no node to watch, but a failed line is still retried.
+    if ((this.opts.sysfsRoot === undefined && this.gone === null) || this.closed) return;
     this.checkTimer = setTimeout(() => this.check(), ms);
     this.checkTimer.unref?.();
   }
@@ -98,17 +124,24 @@ export class OnoffButton implements ButtonPort {
     }
     try {
       const number = this.opts.resolve?.() ?? this.number;
-      this.line = this.open(number);
+      const line = this.open(number);
       this.number = number;
-      this.rawRead = this.line.readSync.bind(this.line);
-      this.wrapRead();
-    } catch {
+      this.adopt(line);
+    } catch (err) {
       this.reopenMs = Math.min(MAX_REOPEN_MS, this.reopenMs * 2);
+      this.opts.log?.warn(
+        { error: (err as Error).message, retryInMs: this.reopenMs },
+        "GPIO button line still unusable",
+      );
       this.scheduleCheck(this.reopenMs);
       return;
     }
+    this.opts.log?.info(
+      { gpio: this.number, downMs: Math.round(this.opts.clock.monotonic() - this.goneAt) },
+      "GPIO button line works again",
+    );
     this.gone = null;
-    this.reopenMs = LINE_CHECK_MS;
+    this.reopenMs = FIRST_REOPEN_MS;
     this.errorsInRow = 0;
     // The press engine counts the button as released after a fault; a button down now is a new
     // press from now (nobody saw its edge).
@@ -121,12 +154,16 @@ export class OnoffButton implements ButtonPort {
 
   private lost(err: GpioError): void {
     this.gone = err;
+    this.goneAt = this.opts.clock.monotonic();
+    this.reopenMs = FIRST_REOPEN_MS;
+    this.opts.log?.error({ err, retryInMs: this.reopenMs }, "GPIO button line failed: retrying with backoff");
     try {
-      this.line.unwatchAll();
-      this.line.unexport();
+      this.line?.unwatchAll();
+      this.line?.unexport();
     } catch {
       // the node is gone already
     }
+    this.line = null;
     this.watching = false;
     for (const fn of this.errorListeners) fn(err);
   }
@@ -164,15 +201,16 @@ export class OnoffButton implements ButtonPort {
     this.checkTimer = null;
     if (this.gone) return;
     try {
-      this.line.unwatchAll();
-      this.line.unexport();
+      this.line?.unwatchAll();
+      this.line?.unexport();
     } catch {
       // already gone: nothing left to release
     }
   }
 
   private startWatching(reopened = false): void {
-    if (this.watching || this.closed) return;
+    // A failed line is watched again once it is reopened (check()).
+    if (this.watching || this.closed || this.gone || !this.line) return;
     this.watching = true;
     try {
       const now = this.pressedOf(this.rawRead());
@@ -209,7 +247,7 @@ export class OnoffButton implements ButtonPort {
     if (this.errorsInRow === MAX_CONSECUTIVE_ERRORS && this.watching) {
       // A dead value file can make epoll fire without end; stop listening rather than spin.
       try {
-        this.line.unwatchAll();
+        this.line?.unwatchAll();
       } catch {
         // nothing more to stop
       }

@@ -36,3 +36,17 @@ export async function loadOnoff(): Promise<GpioModule> {
     throw new GpioError(`board "onoff" needs the onoff package: ${(err as Error).message}`);
   }
 }
+
+/** Backoff of a line that could not be opened (busy, no permission, chip gone): 1 s doubling to 10 s. */
+export const FIRST_REOPEN_MS = 1000;
+export const MAX_REOPEN_MS = 10_000;
+
+/** onoff's error for a failed export or open, with the cause said in words (EBUSY: "busy"). */
+export function describeOpenError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const msg = e?.message ?? String(err);
+  if (e?.code === "EBUSY") return `${msg}: the line is busy (held by another process)`;
+  if (e?.code === "EACCES" || e?.code === "EPERM")
+    return `${msg}: permission denied (check the owner and mode of the sysfs GPIO files)`;
+  return msg;
+}

@@ -1,10 +1,17 @@
 // LED and buzzer on sysfs GPIO output lines. Blinking patterns run a timer only while they are
 // shown; steady ones are one write. Write failures are reported, never thrown into the caller.
 import { GpioError } from "../../daemon/errors.js";
+import type { Logger } from "../../daemon/log.js";
 import { type Player, playSteps } from "../pattern-player.js";
 import { BUZZER_WAVES, LED_WAVES } from "../patterns.js";
 import type { BuzzerPattern, BuzzerPort, LedPattern, LedPort } from "../ports.js";
-import type { GpioLine, GpioModule } from "./gpio-module.js";
+import {
+  describeOpenError,
+  FIRST_REOPEN_MS,
+  type GpioLine,
+  type GpioModule,
+  MAX_REOPEN_MS,
+} from "./gpio-module.js";
 
 export interface OutputOptions {
   gpio: GpioModule;
@@ -12,26 +19,85 @@ export interface OutputOptions {
   activeLow: boolean;
   what: string;
   onError: (err: GpioError) => void;
+  /** A line that cannot be opened (busy, no permission) is logged with each retry's delay. */
+  log?: Logger | undefined;
 }
 
-/** One output line, switched by logical level (polarity applied here, as for the button). */
+/**
+ * One output line, switched by logical level (polarity applied here, as for the button). A line
+ * that cannot be opened (busy: held by another process; no permission) does not stop the daemon:
+ * writes only record the wanted level, and the open is retried with backoff (1 s doubling to 10 s);
+ * once it opens, the wanted level is applied.
+ */
 class OutputLine {
-  private readonly line: GpioLine;
+  private line: GpioLine | null = null;
   private closed = false;
+  private wanted = false;
+  private retryMs = FIRST_REOPEN_MS;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private downSince = 0;
 
   constructor(private readonly opts: OutputOptions) {
-    // Created at its "off" level, so a fresh export does not flash the LED or click the buzzer.
-    const offDirection = opts.activeLow ? "high" : "low";
     try {
-      this.line = new opts.gpio.Gpio(opts.number, offDirection, "none", { activeLow: false });
+      this.line = this.open();
     } catch (err) {
-      throw new GpioError(`cannot open the ${opts.what} GPIO ${opts.number}: ${(err as Error).message}`);
+      this.downSince = Date.now();
+      const e = err as GpioError;
+      opts.onError(e);
+      opts.log?.error(
+        { err: e, retryInMs: this.retryMs },
+        `GPIO ${opts.what} line failed: retrying with backoff`,
+      );
+      this.scheduleRetry();
+    }
+  }
+
+  private open(): GpioLine {
+    // Created at its "off" level, so a fresh export does not flash the LED or click the buzzer.
+    const offDirection = this.opts.activeLow ? "high" : "low";
+    try {
+      return new this.opts.gpio.Gpio(this.opts.number, offDirection, "none", { activeLow: false });
+    } catch (err) {
+      throw new GpioError(
+        `cannot open the ${this.opts.what} GPIO ${this.opts.number}: ${describeOpenError(err)}`,
+      );
+    }
+  }
+
+  private scheduleRetry(): void {
+    this.retryTimer = setTimeout(() => this.retry(), this.retryMs);
+    this.retryTimer.unref?.();
+  }
+
+  private retry(): void {
+    this.retryTimer = null;
+    if (this.closed) return;
+    try {
+      this.line = this.open();
+    } catch (err) {
+      this.retryMs = Math.min(MAX_REOPEN_MS, this.retryMs * 2);
+      this.opts.log?.warn(
+        { error: (err as Error).message, retryInMs: this.retryMs },
+        `GPIO ${this.opts.what} line still unusable`,
+      );
+      this.scheduleRetry();
+      return;
+    }
+    this.opts.log?.info(
+      { gpio: this.opts.number, downMs: Date.now() - this.downSince },
+      `GPIO ${this.opts.what} line works again`,
+    );
+    try {
+      if (this.wanted) this.write(true);
+    } catch (err) {
+      this.report(err);
     }
   }
 
   write(on: boolean): void {
     if (this.closed) return;
-    this.line.writeSync(on !== this.opts.activeLow ? 1 : 0);
+    this.wanted = on;
+    this.line?.writeSync(on !== this.opts.activeLow ? 1 : 0);
   }
 
   report(err: unknown): void {
@@ -42,9 +108,11 @@ class OutputLine {
 
   close(): void {
     if (this.closed) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     try {
       this.write(false);
-      this.line.unexport();
+      this.line?.unexport();
     } catch {
       // already gone
     }

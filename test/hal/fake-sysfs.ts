@@ -31,6 +31,11 @@ export class FakeSysfs {
   readonly lines = new Map<number, FakeGpio>();
   /** Lines the kernel has been told to drop: reads fail like ENODEV. */
   readonly vanished = new Set<number>();
+  /**
+   * Lines another process holds (requested through the chardev): a write of their number to
+   * `export` fails with EBUSY, as the kernel's does, and no gpioN directory appears.
+   */
+  readonly busy = new Set<number>();
 
   constructor(chips: FakeChip[]) {
     this.root = mkdtempSync(path.join(tmpdir(), "recoveryd-sysfs-"));
@@ -116,6 +121,14 @@ export class FakeGpio implements GpioLine {
     if (!existsSync(path.join(sysfs.root, "export"))) {
       throw Object.assign(new Error(`ENOENT: no such file or directory, open '${sysfs.root}/export'`), {
         code: "ENOENT",
+      });
+    }
+    if (!existsSync(dir) && sysfs.busy.has(gpio)) {
+      // What onoff's writeFileSync(export) gets from the kernel for a line requested elsewhere.
+      throw Object.assign(new Error("EBUSY: resource busy or locked, write"), {
+        code: "EBUSY",
+        errno: -16,
+        syscall: "write",
       });
     }
     if (!existsSync(dir)) sysfs.exportLine(gpio);

@@ -2,7 +2,7 @@
 // the helper are in test/rigs/kernel-vm/).
 import { describe, expect, it } from "vitest";
 import { GpioError } from "../../../daemon/errors.js";
-import { lineOffset, parseChipList, pickChip } from "../../../hal/gpiod/chips.js";
+import { lineOffset, parseChipList, parseUnreadable, pickChip } from "../../../hal/gpiod/chips.js";
 
 const LIST = [
   "chip /dev/gpiochip10 raspberrypi-exp-gpio 8",
@@ -36,5 +36,15 @@ describe("gpiod chip resolution", () => {
       /no line named "beeper"/,
     );
     expect(() => lineOffset(chip, { line: 58 }, "gpio.button")).toThrow(/beyond/);
+  });
+
+  it("names a chip it could not open with its errno (a permission problem, not a wrong label)", () => {
+    const unreadable = parseUnreadable(LIST);
+    expect(unreadable).toEqual([{ path: "/dev/gpiochip3", errno: 13 }]);
+    expect(() => pickChip(chips, "recoveryd-test", unreadable)).toThrow(
+      /no GPIO chip labelled "recoveryd-test".*\/dev\/gpiochip3 could not be opened: EACCES \(permission denied\).*owner and mode/,
+    );
+    expect(() => pickChip([], undefined, unreadable)).toThrow(/no GPIO character device.*EACCES/);
+    expect(() => pickChip(chips, "nope", [])).toThrow(/check gpio.chipLabel/);
   });
 });

@@ -4,7 +4,7 @@
 // daemon classified on its event stream. Holds are timed here by CLOCK_MONOTONIC around the pull
 // writes (gpio-sim raises the edge inside the write), and printed beside the daemon's duration.
 // Usage: node driver.mjs <results.json> [backend...]   (backends: gpiod onoff; default both)
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   closeSync,
   existsSync,
@@ -110,12 +110,13 @@ function bounceTo(pressed, n) {
 
 class Daemon {
   events = [];
-  static async start(backend, extra = {}) {
+  static async start(backend, extra = {}, spawnOpts = {}) {
     const d = new Daemon();
     d.backend = backend;
     const named = backend === "gpiod";
     d.proc = await spawnDaemon({
       readyTimeoutMs: 120_000,
+      ...spawnOpts,
       config: {
         board: backend,
         gpio: {
@@ -314,6 +315,188 @@ async function wedgedHelperCase(d) {
   });
 }
 
+/** /dev/gpiochipN of the test chip, from our helper's own listing. */
+function chipDev() {
+  const out = execFileSync("dist/recoveryd-gpio", ["list"], { encoding: "utf8" });
+  const line = out.split("\n").find((l) => l.startsWith("chip ") && l.split(" ")[2] === LABEL);
+  if (!line) throw new Error(`no chip labelled ${LABEL} in: ${out}`);
+  return line.split(" ")[1];
+}
+
+/** Another process holds the button line (a second copy of our helper, through the GPIO uAPI). */
+async function holdLine() {
+  const p = spawn("dist/recoveryd-gpio", ["watch", chipDev(), "0", "none", "1", "0"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const ready = await new Promise((r) => {
+    const t = setTimeout(() => r(false), 15_000);
+    p.stdout.on("data", (c) => {
+      if (String(c).includes("ready")) {
+        clearTimeout(t);
+        r(true);
+      }
+    });
+    p.on("exit", () => r(false));
+  });
+  if (!ready) throw new Error("the holder could not request the line");
+  return {
+    release: () =>
+      new Promise((r) => {
+        p.once("exit", () => r());
+        p.stdin.end();
+      }),
+  };
+}
+
+/** Retry delays the daemon logged (retryInMs of its pino lines), in order. */
+function retryDelays(d) {
+  return d.proc
+    .output()
+    .split("\n")
+    .map((l) => /"retryInMs":(\d+)/.exec(l)?.[1])
+    .filter((x) => x !== undefined)
+    .map(Number);
+}
+
+/**
+ * The line busy before the daemon starts: it must come up (no exit), name the fault, log the
+ * cause, retry with growing delays, count no press; when the holder lets go it recovers by itself.
+ */
+async function busyCase(backend) {
+  const holder = await holdLine();
+  let d = null;
+  let startError = "";
+  try {
+    d = await Daemon.start(backend);
+  } catch (err) {
+    startError = String(err?.message ?? err).split("\n")[0];
+  }
+  if (!d) {
+    await holder.release();
+    report(backend, "line busy at start", false, { startError: startError.slice(0, 160) });
+    return;
+  }
+  try {
+    const m = d.mark();
+    await sleep(2000);
+    await hold(600); // a press while another process owns the line: must not count
+    await sleep(3000);
+    const during = await statusFaults(d);
+    const log = d.proc.output();
+    const namesBusy = /busy|EBUSY/i.test(log);
+    const delays = retryDelays(d);
+    const releasedAt = mono();
+    await holder.release();
+    button(false);
+    let after = during;
+    while (mono() < releasedAt + 30_000) {
+      after = await statusFaults(d);
+      if (!after.includes("button-line")) break;
+      await sleep(100);
+    }
+    const recoverMs = mono() - releasedAt;
+    const spurious = d.since(m, "press").length;
+    const m2 = d.mark();
+    const { held } = await hold(1000);
+    const again = await d.waitFor(m2, "press", () => true, 10_000);
+    const alive = d.proc.proc.exitCode === null;
+    const growing = delays.length >= 2 && delays.every((x, i) => i === 0 || x >= delays[i - 1]);
+    const ok =
+      alive &&
+      during.includes("button-line") &&
+      namesBusy &&
+      growing &&
+      spurious === 0 &&
+      !after.includes("button-line") &&
+      again?.tier === "short";
+    report(backend, "line busy at start", ok, {
+      statusDuring: during.join(",") || "none",
+      logSaysBusy: namesBusy,
+      retryMs: delays.slice(0, 6).join("/") || "none",
+      spurious,
+      recoverMs,
+      statusAfter: after.join(",") || "none",
+      afterRelease: again ? `${again.tier}:${again.durationMs.toFixed(1)}/${held.toFixed(1)}ms` : "no-press",
+    });
+    if (!ok)
+      console.log(
+        `KNOTE ${backend} line busy log tail: ${log.split("\n").slice(-6).join(" | ").slice(0, 800)}`,
+      );
+  } finally {
+    await d.stop().catch(() => {});
+  }
+}
+
+/**
+ * Permission denied (gpiod): the daemon as nobody (65534, no groups) with /dev/gpiochipN root's
+ * 0600: a named fault, the errno in the log, growing retries, no exit; chmod 0666: it recovers.
+ */
+async function permissionCase(backend) {
+  const dev = chipDev();
+  const { chmodSync, statSync } = await import("node:fs");
+  const mode = statSync(dev).mode & 0o777;
+  chmodSync(dev, 0o600);
+  let d = null;
+  let startError = "";
+  try {
+    d = await Daemon.start(backend, {}, { user: { uid: 65534, gid: 65534 } });
+  } catch (err) {
+    startError = String(err?.message ?? err).split("\n")[0];
+  }
+  if (!d) {
+    chmodSync(dev, mode);
+    report(backend, "permission denied", false, { startError: startError.slice(0, 160) });
+    return;
+  }
+  try {
+    const m = d.mark();
+    await sleep(3000);
+    const during = await statusFaults(d);
+    const log = d.proc.output();
+    const namesCause = /EACCES|permission denied/i.test(log);
+    const delays = retryDelays(d);
+    const grantedAt = mono();
+    chmodSync(dev, 0o666);
+    let after = during;
+    while (mono() < grantedAt + 30_000) {
+      after = await statusFaults(d);
+      if (!after.includes("button-line")) break;
+      await sleep(100);
+    }
+    const recoverMs = mono() - grantedAt;
+    const spurious = d.since(m, "press").length;
+    const m2 = d.mark();
+    const { held } = await hold(1000);
+    const again = await d.waitFor(m2, "press", () => true, 10_000);
+    const alive = d.proc.proc.exitCode === null;
+    const growing = delays.length >= 2 && delays.every((x, i) => i === 0 || x >= delays[i - 1]);
+    const ok =
+      alive &&
+      during.includes("button-line") &&
+      namesCause &&
+      growing &&
+      spurious === 0 &&
+      !after.includes("button-line") &&
+      again?.tier === "short";
+    report(backend, "permission denied", ok, {
+      statusDuring: during.join(",") || "none",
+      logSaysEACCES: namesCause,
+      retryMs: delays.slice(0, 6).join("/") || "none",
+      spurious,
+      recoverMs,
+      statusAfter: after.join(",") || "none",
+      afterGrant: again ? `${again.tier}:${again.durationMs.toFixed(1)}/${held.toFixed(1)}ms` : "no-press",
+    });
+    if (!ok)
+      console.log(
+        `KNOTE ${backend} permission log tail: ${log.split("\n").slice(-6).join(" | ").slice(0, 800)}`,
+      );
+  } finally {
+    await d.stop().catch(() => {});
+    chmodSync(dev, mode);
+  }
+}
+
 async function runBackend(backend) {
   let d = await Daemon.start(backend);
   try {
@@ -401,8 +584,13 @@ async function runBackend(backend) {
       afterRestore: again ? `${again.tier}:${again.durationMs.toFixed(1)}/${h.toFixed(1)}ms` : "no-press",
     });
 
-    // Boot hold: the button is down before the daemon starts; release after 6 s, then confirm.
+    // Line busy (held by another process) before the daemon starts.
     await d.stop();
+    await busyCase(backend);
+    // Permission denied: the character device only (sysfs: see the note of task k13b).
+    if (backend === "gpiod") await permissionCase(backend);
+
+    // Boot hold: the button is down before the daemon starts; release after 6 s, then confirm.
     button(true);
     const down = mono();
     // A wide confirm window: the confirming press is timed from the press event's arrival, which a

@@ -1,7 +1,7 @@
 // Spawns the real daemon (compiled dist/) as a child process with its own state and runtime
 // directories. Used by the integration tests, the scenario runner and the benchmarks.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -28,6 +28,8 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   /** Another copy of the bundled daemon (e.g. next to a doctored node_modules). */
   entry?: string;
+  /** Run the daemon as this user and group (the caller is root; the base dir is handed over). */
+  user?: { uid: number; gid: number };
 }
 
 export interface DaemonProcess {
@@ -55,6 +57,8 @@ export async function spawnDaemon(opts: SpawnOptions = {}): Promise<DaemonProces
   const runtimeDir = path.join(baseDir, "run");
   mkdirSync(stateDir, { recursive: true });
   mkdirSync(runtimeDir, { recursive: true });
+  if (opts.user)
+    for (const dir of [baseDir, stateDir, runtimeDir]) chownSync(dir, opts.user.uid, opts.user.gid);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -73,6 +77,7 @@ export async function spawnDaemon(opts: SpawnOptions = {}): Promise<DaemonProces
     cwd: baseDir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
+    ...(opts.user ?? {}),
   });
   let out = "";
   const exited = new Promise<number | string>((resolve) => {
