@@ -72,6 +72,9 @@ static int list_chips(void) {
 
 static struct gpio_v2_line_request req;
 
+/* How often an idle helper checks that its chip is still there. */
+#define LIVENESS_MS 500
+
 static int index_of(unsigned offset) {
   for (unsigned i = 0; i < req.num_lines; i++)
     if (req.offsets[i] == offset) return (int)i;
@@ -179,9 +182,18 @@ static int watch(int argc, char **argv) {
   size_t used = 0;
   struct pollfd fds[2] = {{.fd = req.fd, .events = POLLIN}, {.fd = 0, .events = POLLIN}};
   for (;;) {
-    if (poll(fds, 2, -1) < 0) {
+    /* Kernels before 6.7 do not wake a line request's poll when its chip goes away: without
+     * the timeout an idle helper (no edge, no command) would never notice. The ioctl on a request
+     * whose chip is gone fails with ENODEV. */
+    int n = poll(fds, 2, LIVENESS_MS);
+    if (n < 0) {
       if (errno == EINTR) continue;
       return fail("poll");
+    }
+    if (n == 0) {
+      struct gpio_v2_line_values alive = {.bits = 0, .mask = 1};
+      if (ioctl(req.fd, GPIO_V2_LINE_GET_VALUES_IOCTL, &alive) < 0) return fail("button line gone");
+      continue;
     }
     if (fds[0].revents & (POLLERR | POLLHUP)) {
       errno = ENODEV;
