@@ -22,8 +22,8 @@ node scripts/build-if-stale.mjs >/dev/null
 # neither needs a TypeScript loader at run time.
 for part in driver host; do
   node_modules/.bin/esbuild "test/rigs/powercut/$part.ts" --bundle --platform=node --format=esm \
-    --target=node20 --packages=external --log-level=warning --outfile="dist/rigs/powercut/$part.mjs"
+    --target=node20 --packages=external --log-level=warning --outfile="dist/test/rigs/powercut/$part.mjs"
 done
 echo "powercut: cache $cache ready after $(($(date +%s) - start)) s"
-node dist/rigs/powercut/host.mjs --cache "$cache" "$@"
+node dist/test/rigs/powercut/host.mjs --cache "$cache" "$@"
 echo "powercut: total $(($(date +%s) - start)) s"

@@ -1,18 +1,26 @@
 // Spawns the real daemon (compiled dist/) as a child process with its own state and runtime
 // directories. Used by the integration tests, the scenario runner and the benchmarks.
 import { type ChildProcess, spawn } from "node:child_process";
-import { chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** The repository root, whether this runs from test/rigs/support (tsx) or dist/test/rigs/support (compiled). */
-export const repoRoot = path.resolve(
-  here,
-  here.includes(`${path.sep}dist${path.sep}`) ? "../../../.." : "../../..",
-);
+/**
+ * The repository root: the nearest directory above this module with a package.json. Counting
+ * levels broke when the power-cut rig bundled this module into dist/rigs/powercut (it looked for
+ * the daemon one level above the checkout); from source, dist/ or any bundle this holds.
+ */
+export const repoRoot = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, "package.json"))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+  return dir;
+})();
 /** The shipped daemon: the bundle of dist/daemon/main.js (scripts/bundle.mjs). */
 export const daemonEntry = path.join(repoRoot, "dist", "recoveryd.mjs");
 
