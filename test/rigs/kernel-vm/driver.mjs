@@ -359,54 +359,6 @@ function retryDelays(d) {
 }
 
 /**
- * A daemon that started with its button line unusable: while it is (`whileDown`) the fault is in
- * status, the log names the `cause`, the retries grow and nothing counts as a press; after `fix`
- * the fault clears by itself and a real 1 s press is a short press.
- */
-async function faultRecovers(d, backend, name, { cause, causeKey, afterKey, whileDown, fix }) {
-  const m = d.mark();
-  await whileDown();
-  const during = await statusFaults(d);
-  const log = d.proc.output();
-  const namesCause = cause.test(log);
-  const delays = retryDelays(d);
-  const fixedAt = mono();
-  await fix();
-  let after = during;
-  while (mono() < fixedAt + 30_000) {
-    after = await statusFaults(d);
-    if (!after.includes("button-line")) break;
-    await sleep(100);
-  }
-  const recoverMs = mono() - fixedAt;
-  const spurious = d.since(m, "press").length;
-  const m2 = d.mark();
-  const { held } = await hold(1000);
-  const again = await d.waitFor(m2, "press", () => true, 10_000);
-  const alive = d.proc.proc.exitCode === null;
-  const growing = delays.length >= 2 && delays.every((x, i) => i === 0 || x >= delays[i - 1]);
-  const ok =
-    alive &&
-    during.includes("button-line") &&
-    namesCause &&
-    growing &&
-    spurious === 0 &&
-    !after.includes("button-line") &&
-    again?.tier === "short";
-  report(backend, name, ok, {
-    statusDuring: during.join(",") || "none",
-    [causeKey]: namesCause,
-    retryMs: delays.slice(0, 6).join("/") || "none",
-    spurious,
-    recoverMs,
-    statusAfter: after.join(",") || "none",
-    [afterKey]: again ? `${again.tier}:${again.durationMs.toFixed(1)}/${held.toFixed(1)}ms` : "no-press",
-  });
-  if (!ok)
-    console.log(`KNOTE ${backend} ${name} log tail: ${log.split("\n").slice(-6).join(" | ").slice(0, 800)}`);
-}
-
-/**
  * The line busy before the daemon starts: it must come up (no exit), name the fault, log the
  * cause, retry with growing delays, count no press; when the holder lets go it recovers by itself.
  */
@@ -425,20 +377,51 @@ async function busyCase(backend) {
     return;
   }
   try {
-    await faultRecovers(d, backend, "line busy at start", {
-      cause: /busy|EBUSY/i,
-      causeKey: "logSaysBusy",
-      afterKey: "afterRelease",
-      whileDown: async () => {
-        await sleep(2000);
-        await hold(600); // a press while another process owns the line: must not count
-        await sleep(3000);
-      },
-      fix: async () => {
-        await holder.release();
-        button(false);
-      },
+    const m = d.mark();
+    await sleep(2000);
+    await hold(600); // a press while another process owns the line: must not count
+    await sleep(3000);
+    const during = await statusFaults(d);
+    const log = d.proc.output();
+    const namesBusy = /busy|EBUSY/i.test(log);
+    const delays = retryDelays(d);
+    const releasedAt = mono();
+    await holder.release();
+    button(false);
+    let after = during;
+    while (mono() < releasedAt + 30_000) {
+      after = await statusFaults(d);
+      if (!after.includes("button-line")) break;
+      await sleep(100);
+    }
+    const recoverMs = mono() - releasedAt;
+    const spurious = d.since(m, "press").length;
+    const m2 = d.mark();
+    const { held } = await hold(1000);
+    const again = await d.waitFor(m2, "press", () => true, 10_000);
+    const alive = d.proc.proc.exitCode === null;
+    const growing = delays.length >= 2 && delays.every((x, i) => i === 0 || x >= delays[i - 1]);
+    const ok =
+      alive &&
+      during.includes("button-line") &&
+      namesBusy &&
+      growing &&
+      spurious === 0 &&
+      !after.includes("button-line") &&
+      again?.tier === "short";
+    report(backend, "line busy at start", ok, {
+      statusDuring: during.join(",") || "none",
+      logSaysBusy: namesBusy,
+      retryMs: delays.slice(0, 6).join("/") || "none",
+      spurious,
+      recoverMs,
+      statusAfter: after.join(",") || "none",
+      afterRelease: again ? `${again.tier}:${again.durationMs.toFixed(1)}/${held.toFixed(1)}ms` : "no-press",
     });
+    if (!ok)
+      console.log(
+        `KNOTE ${backend} line busy log tail: ${log.split("\n").slice(-6).join(" | ").slice(0, 800)}`,
+      );
   } finally {
     await d.stop().catch(() => {});
   }
@@ -466,13 +449,48 @@ async function permissionCase(backend) {
     return;
   }
   try {
-    await faultRecovers(d, backend, "permission denied", {
-      cause: /EACCES|permission denied/i,
-      causeKey: "logSaysEACCES",
-      afterKey: "afterGrant",
-      whileDown: () => sleep(3000),
-      fix: async () => chmodSync(dev, 0o666),
+    const m = d.mark();
+    await sleep(3000);
+    const during = await statusFaults(d);
+    const log = d.proc.output();
+    const namesCause = /EACCES|permission denied/i.test(log);
+    const delays = retryDelays(d);
+    const grantedAt = mono();
+    chmodSync(dev, 0o666);
+    let after = during;
+    while (mono() < grantedAt + 30_000) {
+      after = await statusFaults(d);
+      if (!after.includes("button-line")) break;
+      await sleep(100);
+    }
+    const recoverMs = mono() - grantedAt;
+    const spurious = d.since(m, "press").length;
+    const m2 = d.mark();
+    const { held } = await hold(1000);
+    const again = await d.waitFor(m2, "press", () => true, 10_000);
+    const alive = d.proc.proc.exitCode === null;
+    const growing = delays.length >= 2 && delays.every((x, i) => i === 0 || x >= delays[i - 1]);
+    const ok =
+      alive &&
+      during.includes("button-line") &&
+      namesCause &&
+      growing &&
+      spurious === 0 &&
+      !after.includes("button-line") &&
+      again?.tier === "short";
+    report(backend, "permission denied", ok, {
+      statusDuring: during.join(",") || "none",
+      logSaysEACCES: namesCause,
+      retryMs: delays.slice(0, 6).join("/") || "none",
+      spurious,
+      recoverMs,
+      statusAfter: after.join(",") || "none",
+      afterGrant: again ? `${again.tier}:${again.durationMs.toFixed(1)}/${held.toFixed(1)}ms` : "no-press",
     });
+    if (!ok)
+      console.log(
+        `KNOTE ${backend} permission log tail: ${log.split("\n").slice(-6).join(" | ").slice(0, 800)}`,
+      );
   } finally {
     await d.stop().catch(() => {});
     chmodSync(dev, mode);
