@@ -10,7 +10,7 @@ import { type DaemonProcess, makeBaseDir, spawnDaemon } from "../rigs/support/da
 
 const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 const OWNER = { username: "owner", password: "violet tractor harbour 1987" };
-/** The default lockout is the must-show: a 5-minute lock. RECOVERYD_TEST_LOCK_S shortens it by hand. */
+/** The default lockout is the must-show: a 5-minute lock. RECOVERYD_TEST_LOCK_S shortens it (the other Node lines in CI: 30 s). */
 const LOCK_S = Number(process.env.RECOVERYD_TEST_LOCK_S ?? 300);
 
 let daemon: DaemonProcess | undefined;
