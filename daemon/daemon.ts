@@ -198,6 +198,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log,
     events: (fn) => events.subscribe(fn),
     onControlFault: (message) => (message ? faults.set("sim-socket", message) : faults.clear("sim-socket")),
+    // Issue 13: a failed LED or buzzer line is a named fault in status and audit while it lasts.
+    onOutputFault: (part, message) =>
+      message ? faults.set(`${part}-line`, message) : faults.clear(`${part}-line`),
   });
   const controller: PressController = new PressController({
     board,

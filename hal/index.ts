@@ -23,6 +23,11 @@ export interface CreateBoardOptions {
   gpioModule?: GpioModule;
   /** Sim board: told when its control socket cannot be created (a message) and when it can (null). */
   onControlFault?: (message: string | null) => void;
+  /**
+   * onoff board: told when its LED or buzzer line fails (a message) and works again (null). On
+   * gpiod the outputs share the button's line request, so the button's fault covers them.
+   */
+  onOutputFault?: (part: "led" | "buzzer", message: string | null) => void;
 }
 
 export type CreatedBoard = Board & { sim?: SimBoardHandle & { socketPath: string } };
@@ -42,6 +47,7 @@ export async function createBoard(cfg: Config, opts: CreateBoardOptions): Promis
       log: opts.log,
       sysfsRoot: opts.sysfsRoot,
       gpio: opts.gpioModule,
+      onOutputFault: (part, err) => opts.onOutputFault?.(part, err ? err.message : null),
     });
   }
   const board = new SimBoard({ clock: opts.clock, initiallyPressed: cfg.sim.buttonInitiallyPressed });

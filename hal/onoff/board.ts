@@ -18,18 +18,28 @@ export interface OnoffBoardOptions {
   sysfsRoot?: string | undefined;
   /** Default: the onoff package, imported on demand. */
   gpio?: GpioModule | undefined;
+  /** Told when the LED or buzzer line fails (a GpioError) and when it works again (null). */
+  onOutputFault?: ((part: "led" | "buzzer", err: GpioError | null) => void) | undefined;
 }
 
+/**
+ * Never fails for a missing or unusable chip: every line starts as failed and is retried with
+ * backoff (the button reports it through the press controller, the outputs through onOutputFault),
+ * because the daemon's API must come up whatever the GPIO does.
+ */
 export async function createOnoffBoard(cfg: Config["gpio"], opts: OnoffBoardOptions): Promise<Board> {
   const root = opts.sysfsRoot ?? DEFAULT_SYSFS_ROOT;
-  if (!existsSync(path.join(root, "export"))) {
-    throw new GpioError(
-      `sysfs GPIO is not available (${root}/export is missing): use board "sim" or enable CONFIG_GPIO_SYSFS`,
-    );
-  }
-  const chip = resolveChip(root, cfg.chipLabel);
   const gpio = opts.gpio ?? (await loadOnoff());
-  const where = (line: number) => `chip "${chip.label}" base ${chip.base} line ${line}`;
+  const chipName = cfg.chipLabel === undefined ? "the first GPIO chip" : `chip "${cfg.chipLabel}"`;
+  const resolver = (line: number, what: string) => () => {
+    // Checked on every try: sysfs GPIO is a kernel option, and the message must say which.
+    if (!existsSync(path.join(root, "export"))) {
+      throw new GpioError(
+        `sysfs GPIO is not available (${root}/export is missing): use board "gpiod" or enable CONFIG_GPIO_SYSFS`,
+      );
+    }
+    return globalNumber(resolveChip(root, cfg.chipLabel), line, what);
+  };
   if (cfg.button.bias !== "none") {
     // sysfs has no bias control; say so once instead of pretending the setting was applied.
     opts.log.info(
@@ -37,54 +47,50 @@ export async function createOnoffBoard(cfg: Config["gpio"], opts: OnoffBoardOpti
       "button bias must come from the device tree: sysfs GPIO cannot set it",
     );
   }
-  const onOutputError = (err: GpioError) => opts.log.error({ err }, "GPIO output failed");
+  const onOutputFault = opts.onOutputFault ?? (() => {});
 
-  const opened: { close(): Promise<void> }[] = [];
+  const button = new OnoffButton({
+    gpio,
+    resolve: resolver(cfg.button.line, "gpio.button"),
+    activeLow: cfg.button.activeLow,
+    clock: opts.clock,
+    where: `line ${cfg.button.line} of ${chipName}`,
+    sysfsRoot: root,
+    log: opts.log,
+  });
+  const led = new OnoffLed({
+    gpio,
+    resolve: resolver(cfg.led.line, "gpio.led"),
+    activeLow: cfg.led.activeLow,
+    what: "LED",
+    onFault: (err) => onOutputFault("led", err),
+    log: opts.log,
+  });
+  const buzzerCfg = cfg.buzzer;
+  const buzzer = buzzerCfg
+    ? new OnoffBuzzer({
+        gpio,
+        resolve: resolver(buzzerCfg.line, "gpio.buzzer"),
+        activeLow: buzzerCfg.activeLow,
+        what: "buzzer",
+        onFault: (err) => onOutputFault("buzzer", err),
+        log: opts.log,
+      })
+    : undefined;
   try {
-    const button = new OnoffButton({
-      gpio,
-      number: globalNumber(chip, cfg.button.line, "gpio.button"),
-      activeLow: cfg.button.activeLow,
-      clock: opts.clock,
-      where: where(cfg.button.line),
-      sysfsRoot: root,
-      log: opts.log,
-      // After the chip comes back (re-probed, perhaps at another base) the line is found again.
-      resolve: () => globalNumber(resolveChip(root, cfg.chipLabel), cfg.button.line, "gpio.button"),
-    });
-    opened.push(button);
-    const led = new OnoffLed({
-      gpio,
-      number: globalNumber(chip, cfg.led.line, "gpio.led"),
-      activeLow: cfg.led.activeLow,
-      what: "LED",
-      onError: onOutputError,
-      log: opts.log,
-    });
-    opened.push(led);
-    const buzzer = cfg.buzzer
-      ? new OnoffBuzzer({
-          gpio,
-          number: globalNumber(chip, cfg.buzzer.line, "gpio.buzzer"),
-          activeLow: cfg.buzzer.activeLow,
-          what: "buzzer",
-          onError: onOutputError,
-          log: opts.log,
-        })
-      : undefined;
-    if (buzzer) opened.push(buzzer);
+    const chip = resolveChip(root, cfg.chipLabel);
     opts.log.info({ chip: chip.name, label: chip.label, base: chip.base }, "GPIO board ready");
-    return {
-      kind: "onoff",
-      button,
-      led,
-      buzzer,
-      async close() {
-        for (const part of opened.reverse()) await part.close();
-      },
-    };
   } catch (err) {
-    for (const part of opened.reverse()) await part.close();
-    throw err;
+    opts.log.warn({ error: (err as Error).message }, "GPIO board started without its chip: retrying");
   }
+  const parts = [button, led, ...(buzzer ? [buzzer] : [])];
+  return {
+    kind: "onoff",
+    button,
+    led,
+    buzzer,
+    async close() {
+      for (const part of parts.reverse()) await part.close();
+    },
+  };
 }

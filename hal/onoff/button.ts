@@ -23,15 +23,17 @@ export const LINE_CHECK_MS = 1000;
 
 export interface OnoffButtonOptions {
   gpio: GpioModule;
-  number: number;
+  /**
+   * The line's global number now (chip looked up by label); throws a GpioError while the chip is
+   * missing. Called at start and again before each reopen: the chip may come back at another base.
+   */
+  resolve: () => number;
   activeLow: boolean;
   clock: Clock;
   /** For messages: "chip label line 17". */
   where: string;
   /** sysfs root (/sys/class/gpio): the line's node is watched for the chip going away. */
   sysfsRoot?: string | undefined;
-  /** The line's global number now (chip looked up again by label); throws while the chip is gone. */
-  resolve?: (() => number) | undefined;
   /** Each failed (re)open is logged with the delay to the next try; the recovery too. */
   log?: Logger | undefined;
 }
@@ -41,7 +43,8 @@ export class OnoffButton implements ButtonPort {
   private rawRead: () => Level = () => {
     throw this.gone ?? new GpioError(`button GPIO ${this.number} (${this.opts.where}) is not open`);
   };
-  private number: number;
+  /** NaN until the chip was found once. */
+  private number = Number.NaN;
   /**
    * Set while the line cannot be used: its first open failed (busy, no permission) or its node
    * went away (the chip was removed). Reopened with backoff; isPressed() throws this meanwhile.
@@ -60,11 +63,12 @@ export class OnoffButton implements ButtonPort {
   private closed = false;
 
   constructor(private readonly opts: OnoffButtonOptions) {
-    this.number = opts.number;
     try {
-      this.adopt(this.open(opts.number));
+      this.number = opts.resolve();
+      this.adopt(this.open(this.number));
     } catch (err) {
-      // A line busy (or not permitted) at start must not stop the daemon: under systemd that is a
+      // A chip missing (its driver not probed yet), a line busy or not permitted at start must not
+      // stop the daemon: its API is the recorder's only way in, and under systemd an exit is a
       // crash loop. The button starts as a failed line: isPressed() throws (the controller shows
       // the fault on arm) and it is reopened with backoff like a line lost later.
       this.lost(err as GpioError);
@@ -123,7 +127,7 @@ export class OnoffButton implements ButtonPort {
       return;
     }
     try {
-      const number = this.opts.resolve?.() ?? this.number;
+      const number = this.opts.resolve();
       const line = this.open(number);
       this.number = number;
       this.adopt(line);

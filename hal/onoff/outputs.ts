@@ -1,5 +1,5 @@
 // LED and buzzer on sysfs GPIO output lines. Blinking patterns run a timer only while they are
-// shown; steady ones are one write. Write failures are reported, never thrown into the caller.
+// shown; steady ones are one write. Write failures are faults with a retry, never thrown into the caller.
 import { GpioError } from "../../daemon/errors.js";
 import type { Logger } from "../../daemon/log.js";
 import { type Player, playSteps } from "../pattern-player.js";
@@ -15,22 +15,26 @@ import {
 
 export interface OutputOptions {
   gpio: GpioModule;
-  number: number;
+  /** The line's global number now (chip looked up by label); throws a GpioError while it is missing. */
+  resolve: () => number;
   activeLow: boolean;
   what: string;
-  onError: (err: GpioError) => void;
-  /** A line that cannot be opened (busy, no permission) is logged with each retry's delay. */
+  /** A GpioError when the line becomes unusable, null when it works again (status and audit). */
+  onFault: (err: GpioError | null) => void;
+  /** Each failure is logged with the delay to the next try; the recovery too. */
   log?: Logger | undefined;
 }
 
 /**
  * One output line, switched by logical level (polarity applied here, as for the button). A line
- * that cannot be opened (busy: held by another process; no permission) does not stop the daemon:
- * writes only record the wanted level, and the open is retried with backoff (1 s doubling to 10 s);
- * once it opens, the wanted level is applied.
+ * that cannot be opened (chip missing, busy: held by another process, no permission) or whose
+ * write fails (the chip was removed) does not stop the daemon: writes only record the wanted level,
+ * and the open is retried with backoff (1 s doubling to 10 s), the chip looked up again each time
+ * (it may come back at another base); once it opens, the wanted level is applied.
  */
 class OutputLine {
   private line: GpioLine | null = null;
+  private number: number | null = null;
   private closed = false;
   private wanted = false;
   private retryMs = FIRST_REOPEN_MS;
@@ -41,27 +45,37 @@ class OutputLine {
     try {
       this.line = this.open();
     } catch (err) {
-      this.downSince = Date.now();
-      const e = err as GpioError;
-      opts.onError(e);
-      opts.log?.error(
-        { err: e, retryInMs: this.retryMs },
-        `GPIO ${opts.what} line failed: retrying with backoff`,
-      );
-      this.scheduleRetry();
+      this.lost(err as GpioError);
     }
   }
 
   private open(): GpioLine {
+    const number = this.opts.resolve();
+    this.number = number;
     // Created at its "off" level, so a fresh export does not flash the LED or click the buzzer.
     const offDirection = this.opts.activeLow ? "high" : "low";
     try {
-      return new this.opts.gpio.Gpio(this.opts.number, offDirection, "none", { activeLow: false });
+      return new this.opts.gpio.Gpio(number, offDirection, "none", { activeLow: false });
     } catch (err) {
-      throw new GpioError(
-        `cannot open the ${this.opts.what} GPIO ${this.opts.number}: ${describeOpenError(err)}`,
-      );
+      throw new GpioError(`cannot open the ${this.opts.what} GPIO ${number}: ${describeOpenError(err)}`);
     }
+  }
+
+  private lost(err: GpioError): void {
+    try {
+      this.line?.unexport();
+    } catch {
+      // the node is gone with its chip
+    }
+    this.line = null;
+    this.downSince = Date.now();
+    this.retryMs = FIRST_REOPEN_MS;
+    this.opts.log?.error(
+      { err, retryInMs: this.retryMs },
+      `GPIO ${this.opts.what} line failed: retrying with backoff`,
+    );
+    this.opts.onFault(err);
+    this.scheduleRetry();
   }
 
   private scheduleRetry(): void {
@@ -84,26 +98,25 @@ class OutputLine {
       return;
     }
     this.opts.log?.info(
-      { gpio: this.opts.number, downMs: Date.now() - this.downSince },
+      { gpio: this.number, downMs: Date.now() - this.downSince },
       `GPIO ${this.opts.what} line works again`,
     );
-    try {
-      if (this.wanted) this.write(true);
-    } catch (err) {
-      this.report(err);
-    }
+    this.opts.onFault(null);
+    if (this.wanted) this.write(true);
   }
 
+  /** Never throws: a failed write marks the line lost (reopened with backoff). */
   write(on: boolean): void {
     if (this.closed) return;
     this.wanted = on;
-    this.line?.writeSync(on !== this.opts.activeLow ? 1 : 0);
-  }
-
-  report(err: unknown): void {
-    this.opts.onError(
-      new GpioError(`${this.opts.what} GPIO ${this.opts.number} write failed: ${(err as Error).message}`),
-    );
+    if (!this.line) return;
+    try {
+      this.line.writeSync(on !== this.opts.activeLow ? 1 : 0);
+    } catch (err) {
+      this.lost(
+        new GpioError(`${this.opts.what} GPIO ${this.number} write failed: ${(err as Error).message}`),
+      );
+    }
   }
 
   close(): void {
@@ -111,7 +124,7 @@ class OutputLine {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     try {
-      this.write(false);
+      this.line?.writeSync(this.opts.activeLow ? 1 : 0);
       this.line?.unexport();
     } catch {
       // already gone
@@ -139,18 +152,15 @@ export class OnoffLed implements LedPort {
     this.player = null;
     const wave = LED_WAVES[pattern];
     if (wave.steady) {
-      try {
-        this.out.write(wave.steps[0]?.on ?? false);
-      } catch (err) {
-        this.out.report(err);
-      }
+      this.out.write(wave.steps[0]?.on ?? false);
       return;
     }
+    // A lost line keeps the pattern's timing: it resumes in step when the line is back.
     this.player = playSteps(
       wave.steps,
       true,
       (on) => this.out.write(on),
-      (err) => this.out.report(err),
+      () => {},
     );
   }
 
@@ -176,7 +186,7 @@ export class OnoffBuzzer implements BuzzerPort {
       BUZZER_WAVES[pattern].steps,
       false,
       (on) => this.out.write(on),
-      (err) => this.out.report(err),
+      () => {},
     );
   }
 

@@ -24,7 +24,7 @@ SUBSET=(
   test/store test/crypto test/hal test/systemd test/api/transport.test.ts test/api/session.test.ts
   test/integration/native-module-missing.test.ts test/integration/degraded.test.ts
   test/integration/store-fault.test.ts test/integration/status-lockouts.test.ts
-  test/integration/input-hardening.test.ts test/ctl/sim.test.ts test/build
+  test/integration/input-hardening.test.ts test/cli/sim.test.ts test/build
 )
 # Native modules whose build is tied to one Node ABI (argon2 ships Node-API prebuilds: it loads
 # on every line unchanged).

@@ -8,6 +8,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   rmSync,
@@ -41,13 +42,7 @@ export class FakeSysfs {
     this.root = mkdtempSync(path.join(tmpdir(), "recoveryd-sysfs-"));
     writeFileSync(path.join(this.root, "export"), "");
     writeFileSync(path.join(this.root, "unexport"), "");
-    for (const c of chips) {
-      const dir = path.join(this.root, c.name);
-      mkdirSync(dir);
-      writeFileSync(path.join(dir, "base"), `${c.base}\n`);
-      writeFileSync(path.join(dir, "ngpio"), `${c.ngpio}\n`);
-      writeFileSync(path.join(dir, "label"), `${c.label}\n`);
-    }
+    for (const c of chips) this.addChip(c);
     const sysfs = this;
     this.module = {
       Gpio: class extends FakeGpio {
@@ -56,6 +51,37 @@ export class FakeSysfs {
         }
       },
     };
+  }
+
+  /** A chip appearing (its driver probed, gpio-sim's live set to 1). */
+  addChip(c: FakeChip): void {
+    const dir = path.join(this.root, c.name);
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, "base"), `${c.base}\n`);
+    writeFileSync(path.join(dir, "ngpio"), `${c.ngpio}\n`);
+    writeFileSync(path.join(dir, "label"), `${c.label}\n`);
+  }
+
+  /**
+   * A chip going away as gpio-sim's live=0 does it on a real kernel: its directory and its exported
+   * lines' nodes disappear, and the fds still open on them fail (ENODEV).
+   */
+  removeChip(c: FakeChip): void {
+    rmSync(path.join(this.root, c.name), { recursive: true, force: true });
+    for (let n = c.base; n < c.base + c.ngpio; n++) {
+      if (!this.exported(n)) continue;
+      rmSync(this.dir(n), { recursive: true, force: true });
+      this.vanished.add(n);
+    }
+  }
+
+  hasChipFor(gpio: number): boolean {
+    return readdirSync(this.root)
+      .filter((n) => /^gpiochip\d+$/.test(n))
+      .some((n) => {
+        const read = (f: string) => Number(readFileSync(path.join(this.root, n, f), "utf8"));
+        return gpio >= read("base") && gpio < read("base") + read("ngpio");
+      });
   }
 
   dir(gpio: number): string {
@@ -123,6 +149,10 @@ export class FakeGpio implements GpioLine {
         code: "ENOENT",
       });
     }
+    if (!existsSync(dir) && !sysfs.hasChipFor(gpio)) {
+      // The kernel's answer to an export of a number no chip covers (a chip not probed or removed).
+      throw Object.assign(new Error("EINVAL: invalid argument, write"), { code: "EINVAL", syscall: "write" });
+    }
     if (!existsSync(dir) && sysfs.busy.has(gpio)) {
       // What onoff's writeFileSync(export) gets from the kernel for a line requested elsewhere.
       throw Object.assign(new Error("EBUSY: resource busy or locked, write"), {
@@ -132,6 +162,7 @@ export class FakeGpio implements GpioLine {
       });
     }
     if (!existsSync(dir)) sysfs.exportLine(gpio);
+    sysfs.vanished.delete(gpio);
     if (options?.activeLow !== undefined)
       writeFileSync(path.join(dir, "active_low"), options.activeLow ? "1" : "0");
     writeFileSync(
@@ -171,6 +202,8 @@ export class FakeGpio implements GpioLine {
   unexport(): void {
     this.unwatchAll();
     closeSync(this.fd);
+    if (this.sysfs.vanished.has(this.gpio) && !existsSync(this.sysfs.dir(this.gpio)))
+      throw Object.assign(new Error("EINVAL: invalid argument, write"), { code: "EINVAL" });
     writeFileSync(path.join(this.sysfs.root, "unexport"), `${this.gpio}`);
     rmSync(this.sysfs.dir(this.gpio), { recursive: true, force: true });
     this.sysfs.lines.delete(this.gpio);

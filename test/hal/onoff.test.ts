@@ -65,11 +65,14 @@ describe("onoff back end: chip base", () => {
     await board.close();
   });
 
-  it("names the chips it found when the label is wrong", async () => {
+  it("names the chips it found when the label is wrong, and starts with the line failed", async () => {
     const s = tree();
-    await expect(open(s, { chipLabel: "nope" })).rejects.toThrow(
+    // Issue 13: never an exit before READY (test/hal/onoff/missing-chip.test.ts has the retries).
+    const board = await open(s, { chipLabel: "nope" });
+    expect(() => board.button.isPressed()).toThrow(
       /no GPIO chip labelled "nope".*gpiochip571 "pinctrl-rp1" base 571/,
     );
+    await board.close();
   });
 
   it("refuses a line beyond the chip", () => {
@@ -79,10 +82,12 @@ describe("onoff back end: chip base", () => {
     expect(globalNumber(chip, 31, "gpio.button")).toBe(543);
   });
 
-  it("refuses a tree without sysfs GPIO", async () => {
+  it("names a kernel without sysfs GPIO, and starts with the line failed", async () => {
     const s = tree();
     rmSync(path.join(s.root, "export"));
-    await expect(open(s, {})).rejects.toThrow(/sysfs GPIO is not available/);
+    const board = await open(s, {});
+    expect(() => board.button.isPressed()).toThrow(/sysfs GPIO is not available.*CONFIG_GPIO_SYSFS/);
+    await board.close();
   });
 
   it("refuses a malformed base", () => {
@@ -168,15 +173,17 @@ describe("onoff back end: patterns on the LED and buzzer", () => {
     await board.close();
   });
 
-  it("stops blinking when the LED line fails, without throwing", async () => {
+  it("keeps the pattern's timing when the LED line fails, without throwing, and retries the line", async () => {
     vi.useFakeTimers();
     const s = tree();
     const board = await open(s, { led: { line: 27 } });
     board.led.set("fast-blink");
     s.vanished.add(512 + 27);
     expect(() => vi.advanceTimersByTime(1000)).not.toThrow();
-    expect(vi.getTimerCount()).toBe(1); // only the button's line check (LINE_CHECK_MS)
+    // The button's line check, the blink timer and the LED line's retry.
+    expect(vi.getTimerCount()).toBe(3);
     await board.close();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 
