@@ -63,15 +63,26 @@ export async function statusFaults(d) {
   return (res.body?.faults ?? []).map((f) => f.code);
 }
 
-/** Retry delays the daemon logged (retryInMs of its pino lines), in order. */
-export function retryDelays(d) {
+/**
+ * Retry delays the daemon logged for one line (retryInMs of its pino lines), in order. Each line
+ * backs off on its own, so the lines are told apart: a mix only grows while their schedules happen
+ * to stay in step. `line` is "button" (gpiod's "GPIO chip" lines are its button's too), "LED" or
+ * "buzzer", as the messages name them.
+ */
+export function retryDelays(d, line = "button") {
+  const output = /"msg":"GPIO (LED|buzzer) line/;
   return d.proc
     .output()
     .split("\n")
+    .filter((l) => (line === "button" ? !output.test(l) : l.includes(`"msg":"GPIO ${line} line`)))
     .map((l) => /"retryInMs":(\d+)/.exec(l)?.[1])
     .filter((x) => x !== undefined)
     .map(Number);
 }
+
+/** At least two retries, each waiting no less than the one before. */
+export const growing = (delays) =>
+  delays.length >= 2 && delays.every((x, i) => i === 0 || x >= delays[i - 1]);
 
 /** The last lines of the daemon's log, on one line, for a KNOTE when a case fails. */
 export function logTail(log) {

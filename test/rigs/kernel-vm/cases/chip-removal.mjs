@@ -26,6 +26,7 @@ export async function chipRemovedCase(d, backend) {
   const cleared = await d.waitFor(m, "fault", (e) => e.fault === null && e.at > restoredAt, 20_000);
   const clearedAfterMs = cleared ? cleared.at - restoredAt : Number.NaN;
   const after = await statusFaults(d);
+  const afterAt = mono();
   const spurious = d.since(m, "press").length;
   const m2 = d.mark();
   const { held: h } = await hold(1000);
@@ -33,11 +34,13 @@ export async function chipRemovedCase(d, backend) {
   // The outputs reopen on their own backoff, which may end after the button's: wait for it. The
   // daemon is at first boot (a fresh state dir), so its normal pattern is setup-pending.
   let end = after;
+  let endAt = afterAt;
   while (end.includes("led-line") && mono() < restoredAt + 30_000) {
     await sleep(100);
     end = await statusFaults(d);
+    endAt = mono();
   }
-  const noLedFaultAtMs = end.includes("led-line") ? Number.NaN : mono() - restoredAt;
+  const ledFaultGoneMs = end.includes("led-line") ? Number.NaN : endAt - restoredAt;
   const led = await ledActivity(LED_WATCH_MS);
   end = await statusFaults(d);
   const shown = d.events.filter((e) => e.type === "led").at(-1)?.pattern ?? "none";
@@ -59,7 +62,7 @@ export async function chipRemovedCase(d, backend) {
     statusAfter: after.join(",") || "none",
     spurious,
     afterRestore: pressField(again, h),
-    noLedFaultAtMs,
+    ledFaultGoneMs,
     ledShown: shown,
     ledChanges: led.changes,
     ledHighMs: led.highMs,

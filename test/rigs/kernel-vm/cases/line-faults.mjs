@@ -5,7 +5,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, statSync } from "node:fs";
 import { button, hold, isLive, LABEL, LINES, live } from "../chip.mjs";
-import { Daemon, logTail, pressField, retryDelays, statusFaults } from "../daemon-handle.mjs";
+import { Daemon, growing, logTail, pressField, retryDelays, statusFaults } from "../daemon-handle.mjs";
 import { report } from "../report.mjs";
 import { mono, sleep } from "../time.mjs";
 
@@ -58,7 +58,8 @@ async function startOrReport(backend, name, spawnOpts = {}) {
  * The one check of a daemon that started with its lines unusable: while they are (`whileDown`),
  * every code of `codes` is in status, the log names the `cause`, the logged retry delays grow and
  * nothing counts as a press; after `fix` the faults clear by themselves and a real 1 s press is a
- * short press. `keys` names the cause, recovery and after-fix fields of the KCASE line.
+ * short press. `keys` names the cause, recovery and after-fix fields of the KCASE line. An output
+ * line in `codes` (onoff's led-line, buzzer-line) must show its own growing retries too.
  */
 async function faultRecovers(
   d,
@@ -72,6 +73,10 @@ async function faultRecovers(
   const log = d.proc.output();
   const namesCause = cause.test(log);
   const delays = retryDelays(d);
+  const outputs = { "led-line": "LED", "buzzer-line": "buzzer" };
+  const outputDelays = Object.fromEntries(
+    codes.filter((c) => outputs[c]).map((c) => [c, retryDelays(d, outputs[c])]),
+  );
   const fixedAt = mono();
   await fix();
   let after = during;
@@ -86,12 +91,12 @@ async function faultRecovers(
   const { held } = await hold(1000);
   const again = await d.waitFor(m2, "press", () => true, 10_000);
   const alive = d.proc.proc.exitCode === null;
-  const growing = delays.length >= 2 && delays.every((x, i) => i === 0 || x >= delays[i - 1]);
   const ok =
     alive &&
     codes.every((c) => during.includes(c)) &&
     namesCause &&
-    growing &&
+    growing(delays) &&
+    Object.values(outputDelays).every(growing) &&
     spurious === 0 &&
     !codes.some((c) => after.includes(c)) &&
     again?.tier === "short";
@@ -100,6 +105,12 @@ async function faultRecovers(
     statusDuring: during.join(",") || "none",
     [keys.cause]: namesCause,
     retryMs: delays.slice(0, 6).join("/") || "none",
+    ...Object.fromEntries(
+      Object.entries(outputDelays).map(([c, ds]) => [
+        `${outputs[c]}RetryMs`,
+        ds.slice(0, 6).join("/") || "none",
+      ]),
+    ),
     spurious,
     [keys.recover]: recoverMs,
     statusAfter: after.join(",") || "none",
@@ -166,7 +177,8 @@ export async function permissionCase(backend) {
 /**
  * The chip is not there (gpio-sim live=0) when the daemon starts, as on a board whose GPIO driver
  * probes late: the daemon must still reach READY, name every line it could not open (onoff opens
- * the LED line on its own, so it is a fault of its own), and pick the chip up when it appears.
+ * LED and buzzer lines on their own, so each is a fault of its own; gpiod's share the button's
+ * request), and pick the chip up when it appears.
  */
 export async function chipMissingCase(backend) {
   const name = "chip missing at start";
@@ -176,7 +188,7 @@ export async function chipMissingCase(backend) {
     if (!d) return;
     try {
       await faultRecovers(d, backend, name, {
-        codes: backend === "onoff" ? ["button-line", "led-line"] : ["button-line"],
+        codes: backend === "onoff" ? ["button-line", "led-line", "buzzer-line"] : ["button-line"],
         cause: /retry/i,
         keys: { cause: "logSaysRetry", recover: "clearedAfterMs", after: "afterLive" },
         fields: { readyAfterMs: d.readyAfterMs },
