@@ -3,7 +3,8 @@
 # (TCG: nested KVM does not work on the CI machine) with the host's / read-only over 9p and the
 # kernel's own GPIO simulator (gpio-sim, built by prepare.sh), and runs driver.mjs inside: both
 # back ends (gpiod, onoff) through the gesture table's edges, contact bounce, a glitch, the chip
-# removed and restored, and a boot hold. One VM boot for everything. Prints one KCASE line per case.
+# removed and restored, a chip missing at start, and a boot hold (the cases are in cases/). One VM
+# boot for everything. Prints one KCASE line per case.
 # Environment: RECOVERYD_SKIP_BUILD=1 reuses dist/; RECOVERYD_KERNEL_BACKENDS="gpiod" limits the run;
 # RECOVERYD_KERNEL_BENCH=N runs the press-timing benchmark instead (N holds per back end and load);
 # RECOVERYD_KERNEL_OUT=FILE keeps the results JSON; RECOVERYD_KERNEL_CONTRACT_ONLY=1 runs only the board
