@@ -65,6 +65,7 @@ export async function createOnoffBoard(cfg: Config["gpio"], opts: OnoffBoardOpti
     what: "LED",
     onFault: (err) => onOutputFault("led", err),
     log: opts.log,
+    sysfsRoot: root,
   });
   const buzzerCfg = cfg.buzzer;
   const buzzer = buzzerCfg
@@ -75,8 +76,18 @@ export async function createOnoffBoard(cfg: Config["gpio"], opts: OnoffBoardOpti
         what: "buzzer",
         onFault: (err) => onOutputFault("buzzer", err),
         log: opts.log,
+        sysfsRoot: root,
       })
     : undefined;
+  // The lines share one chip (gpio.chipLabel): the button, checked every second, is the first to
+  // see it go or come back, and the outputs follow at once instead of at their next write or retry.
+  const outputs = [led, ...(buzzer ? [buzzer] : [])];
+  button.onError(() => {
+    for (const o of outputs) o.verify();
+  });
+  button.onRecover(() => {
+    for (const o of outputs) o.retryNow();
+  });
   try {
     const chip = resolveChip(root, cfg.chipLabel);
     opts.log.info({ chip: chip.name, label: chip.label, base: chip.base }, "GPIO board ready");

@@ -1,5 +1,7 @@
 // LED and buzzer on sysfs GPIO output lines. Blinking patterns run a timer only while they are
 // shown; steady ones are one write. Write failures are faults with a retry, never thrown into the caller.
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { GpioError } from "../../daemon/errors.js";
 import type { Logger } from "../../daemon/log.js";
 import { type Player, playSteps } from "../pattern-player.js";
@@ -23,6 +25,20 @@ export interface OutputOptions {
   onFault: (err: GpioError | null) => void;
   /** Each failure is logged with the delay to the next try; the recovery too. */
   log?: Logger | undefined;
+  /** sysfs root (/sys/class/gpio): verify() looks for the line's node there. */
+  sysfsRoot?: string | undefined;
+}
+
+/** What the board can ask of an output line beside its pattern. */
+export interface OutputHealth {
+  /**
+   * Checks the line is still there. A steady LED or a silent buzzer writes nothing, so without
+   * this a removed chip was noticed only at the next write, and the first beep after the chip came
+   * back went to the dead line (kernel rig: the buzzer line never moved).
+   */
+  verify(): void;
+  /** A line that is down is tried again now (the button saw the chip come back). */
+  retryNow(): void;
 }
 
 /**
@@ -32,7 +48,7 @@ export interface OutputOptions {
  * and the open is retried with backoff (1 s doubling to 10 s), the chip looked up again each time
  * (it may come back at another base); once it opens, the wanted level is applied.
  */
-class OutputLine {
+class OutputLine implements OutputHealth {
   private line: GpioLine | null = null;
   private number: number | null = null;
   private closed = false;
@@ -76,6 +92,18 @@ class OutputLine {
     );
     this.opts.onFault(err);
     this.scheduleRetry();
+  }
+
+  verify(): void {
+    if (this.closed || !this.line || this.number === null || this.opts.sysfsRoot === undefined) return;
+    if (existsSync(path.join(this.opts.sysfsRoot, `gpio${this.number}`, "value"))) return;
+    this.lost(new GpioError(`${this.opts.what} GPIO ${this.number} vanished: the chip was removed`));
+  }
+
+  retryNow(): void {
+    if (this.closed || this.line || !this.retryTimer) return;
+    clearTimeout(this.retryTimer);
+    this.retry();
   }
 
   private scheduleRetry(): void {
@@ -133,13 +161,21 @@ class OutputLine {
   }
 }
 
-export class OnoffLed implements LedPort {
+export class OnoffLed implements LedPort, OutputHealth {
   private readonly out: OutputLine;
   private current: LedPattern = "off";
   private player: Player | null = null;
 
   constructor(opts: OutputOptions) {
     this.out = new OutputLine(opts);
+  }
+
+  verify(): void {
+    this.out.verify();
+  }
+
+  retryNow(): void {
+    this.out.retryNow();
   }
 
   get pattern(): LedPattern {
@@ -171,12 +207,20 @@ export class OnoffLed implements LedPort {
   }
 }
 
-export class OnoffBuzzer implements BuzzerPort {
+export class OnoffBuzzer implements BuzzerPort, OutputHealth {
   private readonly out: OutputLine;
   private player: Player | null = null;
 
   constructor(opts: OutputOptions) {
     this.out = new OutputLine(opts);
+  }
+
+  verify(): void {
+    this.out.verify();
+  }
+
+  retryNow(): void {
+    this.out.retryNow();
   }
 
   /** A new sound cuts the one playing. */

@@ -141,4 +141,27 @@ describe("onoff back end: the outputs' chip removed and restored", () => {
     await board.close();
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it("notices a silent buzzer's chip going with the button's, and the first beep after the return sounds", async () => {
+    const { s, board, faults } = await open([EXPANDER]);
+    board.led.set("on"); // steady: no writes either
+    s.removeChip(EXPANDER);
+    vi.advanceTimersByTime(1000); // the button's line check
+    expect(faults).toEqual([
+      ["led", expect.stringMatching(/LED GPIO 516 vanished/)],
+      ["buzzer", expect.stringMatching(/buzzer GPIO 517 vanished/)],
+    ]);
+    s.addChip({ ...EXPANDER, name: "gpiochip700", base: 700 });
+    // The button's reopen (1 s after the loss) brings the outputs back with it.
+    vi.advanceTimersByTime(1000);
+    expect(faults.slice(2)).toEqual([
+      ["led", null],
+      ["buzzer", null],
+    ]);
+    expect(s.physical(700 + 4)).toBe(1);
+    board.buzzer?.play("beep");
+    expect(s.physical(700 + 5)).toBe(1);
+    await board.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
