@@ -3,14 +3,11 @@
 // under systemd is a crash loop), the button reported as a failed line, every retry logged with its
 // delay, and the line taken up by itself once the other process lets go, with no press counted.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Clock } from "../../../daemon/clock.js";
-import { parseConfig } from "../../../daemon/config/load.js";
 import { GpioError } from "../../../daemon/errors.js";
-import { createLogger } from "../../../daemon/log.js";
 import { PressController } from "../../../daemon/press/controller.js";
 import type { DaemonEvent } from "../../../daemon/services.js";
-import { createOnoffBoard } from "../../../hal/onoff/board.js";
-import { FakeSysfs } from "../fake-sysfs.js";
+import type { FakeSysfs } from "../fake-sysfs.js";
+import { openFakeBoard, retries } from "./fake-board.js";
 
 const CHIPS = [{ name: "gpiochip512", base: 512, ngpio: 32, label: "pinctrl-bcm2711" }];
 const BUTTON = 512 + 17;
@@ -27,33 +24,22 @@ afterEach(() => {
   sysfs = undefined;
 });
 
-type LogLine = { level: number; msg: string; retryInMs?: number; downMs?: number; err?: { message: string } };
-
 async function open(busy: number[], extra: Record<string, unknown> = {}) {
-  const s = new FakeSysfs(CHIPS);
-  sysfs = s;
-  for (const n of busy) s.busy.add(n);
-  const logs: LogLine[] = [];
-  const log = createLogger({ destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
-  const cfg = parseConfig({
-    board: "onoff",
-    gpio: {
+  const opened = await openFakeBoard(
+    CHIPS,
+    {
       chipLabel: "pinctrl-bcm2711",
       button: { line: 17, activeLow: false },
       led: { line: 27, activeLow: false },
       ...extra,
     },
-  });
-  // Date is faked with the timers: the recovery's downMs is measured in test time.
-  const clock: Clock = { now: () => Date.now(), monotonic: () => Date.now() };
-  const board = await createOnoffBoard(cfg.gpio, { clock, log, sysfsRoot: s.root, gpio: s.module });
-  return { s, board, logs, log, cfg, clock };
+    (s) => {
+      for (const n of busy) s.busy.add(n);
+    },
+  );
+  sysfs = opened.s;
+  return opened;
 }
-
-const retries = (logs: LogLine[], what: string) =>
-  logs
-    .filter((l) => l.msg.startsWith(`GPIO ${what} line`) && l.retryInMs !== undefined)
-    .map((l) => l.retryInMs);
 
 describe("onoff back end: the button line busy at start", () => {
   it("creates the board, reports the line as failed, retries with growing delays and recovers", async () => {

@@ -6,12 +6,9 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Clock } from "../../../daemon/clock.js";
-import { parseConfig } from "../../../daemon/config/load.js";
 import { GpioError } from "../../../daemon/errors.js";
-import { createLogger } from "../../../daemon/log.js";
-import { createOnoffBoard } from "../../../hal/onoff/board.js";
-import { type FakeChip, FakeSysfs } from "../fake-sysfs.js";
+import type { FakeChip, FakeSysfs } from "../fake-sysfs.js";
+import { openFakeBoard, retries } from "./fake-board.js";
 
 const EXPANDER: FakeChip = { name: "gpiochip512", base: 512, ngpio: 16, label: "pca9555" };
 const OTHER: FakeChip = { name: "gpiochip600", base: 600, ngpio: 8, label: "soc-gpio" };
@@ -26,39 +23,18 @@ afterEach(() => {
   sysfs = undefined;
 });
 
-type LogLine = { level: number; msg: string; retryInMs?: number; error?: string; err?: { message: string } };
+const GPIO = {
+  chipLabel: "pca9555",
+  button: { line: 3, activeLow: false },
+  led: { line: 4, activeLow: false },
+  buzzer: { line: 5, activeLow: false },
+};
 
-async function open(chips: FakeChip[], before: (s: FakeSysfs) => void = () => {}) {
-  const s = new FakeSysfs(chips);
-  sysfs = s;
-  before(s);
-  const logs: LogLine[] = [];
-  const log = createLogger({ destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
-  const cfg = parseConfig({
-    board: "onoff",
-    gpio: {
-      chipLabel: "pca9555",
-      button: { line: 3, activeLow: false },
-      led: { line: 4, activeLow: false },
-      buzzer: { line: 5, activeLow: false },
-    },
-  });
-  const clock: Clock = { now: () => Date.now(), monotonic: () => Date.now() };
-  const faults: [string, string | null][] = [];
-  const board = await createOnoffBoard(cfg.gpio, {
-    clock,
-    log,
-    sysfsRoot: s.root,
-    gpio: s.module,
-    onOutputFault: (part, err) => faults.push([part, err ? err.message : null]),
-  });
-  return { s, board, logs, faults };
+async function open(chips: FakeChip[], before?: (s: FakeSysfs) => void) {
+  const opened = await openFakeBoard(chips, GPIO, before);
+  sysfs = opened.s;
+  return opened;
 }
-
-const retries = (logs: LogLine[], what: string) =>
-  logs
-    .filter((l) => l.msg.startsWith(`GPIO ${what} line`) && l.retryInMs !== undefined)
-    .map((l) => l.retryInMs);
 
 describe("onoff back end: the chip missing at start", () => {
   it("creates the board with every line failed, retries, and takes the lines up when the chip appears", async () => {
