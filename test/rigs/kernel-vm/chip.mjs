@@ -99,8 +99,16 @@ function bounceTo(pressed, n) {
  * daemon drives, not what it says it shows. Polled every 10 ms; the shortest pattern step the
  * daemon plays is 100 ms (setup-pending's flash), so a flash is not missed between two reads.
  */
-export async function ledActivity(ms) {
-  const file = path.join(simLine(LINES.led), "value");
+export function ledActivity(ms) {
+  return lineActivity(LINES.led, ms);
+}
+
+/**
+ * The same for any output line (`LINES.buzzer`: its shortest sound, `confirm`, is 60 ms, still
+ * several reads). Runs beside a hold: `hold` sleeps until its last 20 ms.
+ */
+export async function lineActivity(line, ms) {
+  const file = path.join(simLine(line), "value");
   const end = mono() + ms;
   let last = null;
   let changes = 0;
