@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import * as z from "zod";
+// First: zod's setting must precede every schema the imports below build (see the module).
+import "./zod-config.js";
 import { startDaemon } from "./daemon.js";
 // The `recoveryd` bin: start the daemon, stop it cleanly on SIGTERM/SIGINT.
 import { ConfigError, InstanceLockedError, NativeModuleError } from "./errors.js";
@@ -8,10 +9,6 @@ import { checkNativeModules } from "./native-modules.js";
 
 async function main(): Promise<void> {
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
-  // zod compiles each object schema to a function (new Function) on its first parse: our schemas
-  // are parsed once at start or a few times a second, and the interpreted path measured faster on
-  // both counts (config parse 10-28 ms -> 2.5 ms, a repeat 0.35 -> 0.15 ms; issue 14).
-  z.config({ jitless: true });
   try {
     checkNativeModules();
     daemon = await startDaemon({ env: process.env, cwd: process.cwd() });
