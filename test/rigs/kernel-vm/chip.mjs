@@ -22,6 +22,19 @@ export function setupChip() {
   live(true);
 }
 
+/**
+ * After someone else moved the chip (the board contract's vitest takes it away and back in its own
+ * process): the open pull file and the sysfs path may be the old device's (ENODEV on the next
+ * write). Forget them, and make sure the chip is there and the button released.
+ */
+export function resyncChip() {
+  if (pullFd) closeSync(pullFd.fd);
+  pullFd = null;
+  simDir = null;
+  if (!isLive()) live(true);
+  button(false);
+}
+
 /** gpio-sim refuses (EPERM) a write of the state it is already in: callers that may not know ask. */
 export function isLive() {
   return readFileSync(`${CFS}/live`, "utf8").trim() === "1";

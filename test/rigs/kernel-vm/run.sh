@@ -6,7 +6,8 @@
 # removed and restored, a chip missing at start, and a boot hold (the cases are in cases/). One VM
 # boot for everything. Prints one KCASE line per case.
 # Environment: RECOVERYD_SKIP_BUILD=1 reuses dist/; RECOVERYD_KERNEL_BACKENDS="gpiod" limits the run;
-# RECOVERYD_KERNEL_BENCH=N runs the press-timing benchmark instead (N holds per back end and load);
+# RECOVERYD_KERNEL_BENCH=N also runs the press-timing benchmark after the cases and the contract (N holds
+# per back end and load; a bench error prints a KBENCH error line but does not fail the run);
 # RECOVERYD_KERNEL_OUT=FILE keeps the results JSON; RECOVERYD_KERNEL_CONTRACT_ONLY=1 runs only the board
 # contract on the chip (test/rigs/kernel-vm/contract-real-chip.ts).
 set -euo pipefail
